@@ -1,0 +1,688 @@
+"""Customer use cases: find, show, create, update, history, contacts, service users, opt-out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, Subquery, func, literal, select, union_all
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
+from bot.contact import phone_or_none
+from bot.customer_fields import (
+    FieldError,
+    clean_contact_fields,
+    clean_customer_fields,
+    clean_service_user_fields,
+)
+from bot.passwords import hash_password, is_importable_hash, needs_rehash, verify_password
+from bot.permissions import Permission, allows
+from bot.services.errors import DomainError, InvalidInput, NotFound
+from bot.services.unit import ServiceContext, Tx
+from bot.text import fold
+from storage.models import (
+    BillingProfile,
+    ContactPerson,
+    Customer,
+    CustomerStatus,
+    FieldChange,
+    Invoice,
+    ServiceUser,
+    Source,
+)
+
+FIND_LIMIT = 10
+HISTORY_LIMIT = 200
+_NUMBER = re.compile(r"^\d{1,7}$")
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    number: int
+    name: str
+    kind: str
+    business_id: str | None
+    city: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class FindResult:
+    hits: list[CustomerSummary]
+    total: int
+
+
+@dataclass(frozen=True)
+class ContactView:
+    name: str
+    title: str | None
+    email: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class ServiceUserView:
+    username: str
+    name: str | None
+    email: str | None
+    disabled: bool
+    has_password: bool
+    needs_rehash: bool
+    last_login_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class ContractView:
+    product: str
+    plan: str | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    status: str
+    reference: str | None
+
+
+@dataclass(frozen=True)
+class BillingView:
+    billing_email: str | None
+    billing_address: str | None
+    einvoice_address: str | None
+    einvoice_operator: str | None
+    payment_terms_days: int | None
+    invoice_count: int
+    open_amount_cents: int
+
+
+@dataclass(frozen=True)
+class CustomerCard:
+    number: int
+    kind: str
+    name: str
+    business_id: str | None
+    vat_id: str | None
+    email: str | None
+    phone: str | None
+    street: str | None
+    postal_code: str | None
+    city: str | None
+    country: str
+    language: str
+    status: str
+    marketing_opt_out: bool
+    marketing_opt_out_at: dt.datetime | None
+    marketing_opt_out_by: str | None
+    marketing_opt_out_source: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    contacts: list[ContactView]
+    service_users: list[ServiceUserView]
+    contracts: list[ContractView]
+    billing: BillingView | None
+    withheld: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: dt.datetime
+    actor: str
+    entity: str
+    field: str
+    old: str | None
+    new: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class History:
+    number: int
+    entries: list[HistoryEntry]
+    total: int
+
+
+@dataclass(frozen=True)
+class Created:
+    number: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Updated:
+    number: int
+    changed: list[str]
+
+
+def find_customer(session: Session, ref: str) -> Customer:
+    """The customer a REF names: customer number, or business ID with or without the dash."""
+    text = ref.strip()
+    if _NUMBER.match(text):
+        customer = session.execute(
+            select(Customer).where(Customer.number == int(text))
+        ).scalar_one_or_none()
+    elif looks_like_business_id(text):
+        try:
+            business_id = canonical_business_id(text)
+        except InvalidBusinessId:
+            raise DomainError("error.ref_bad_business_id", ref=text) from None
+        customer = session.execute(
+            select(Customer).where(Customer.business_id == business_id)
+        ).scalar_one_or_none()
+    else:
+        raise DomainError("error.ref_invalid", ref=text)
+    if customer is None:
+        raise NotFound("error.customer_not_found", ref=text)
+    return customer
+
+
+class CustomerService:
+    """Use cases on customers and their contacts and service users."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._context = context
+
+    def find(self, actor: str, text: str) -> FindResult:
+        """Ranked matches over number, business ID, name, email, phone, contacts and users."""
+        query = text.strip()
+        with self._context.transaction(actor) as tx:
+            tx.authorize(Permission.VIEW_BASIC, "customer.find")
+            if len(fold(query)) < 2 and not query.isdigit():
+                raise DomainError("error.find_too_short")
+            ranked = _ranked_matches(query)
+            best = (
+                select(ranked.c.customer_id, func.min(ranked.c.rank).label("rank"))
+                .group_by(ranked.c.customer_id)
+                .subquery()
+            )
+            total = tx.session.execute(select(func.count()).select_from(best)).scalar_one()
+            rows = tx.session.execute(
+                select(Customer)
+                .join(best, best.c.customer_id == Customer.id)
+                .order_by(best.c.rank, Customer.name_search, Customer.number)
+                .limit(FIND_LIMIT)
+            ).scalars()
+            hits = [_summary(c) for c in rows]
+            for hit in hits:
+                tx.audit("customer.find", hit.number, detail="listed in search results")
+            return FindResult(hits=hits, total=total)
+
+    def show(self, actor: str, ref: str) -> CustomerCard:
+        """The customer card, with sections the actor's role may not read left out."""
+        with self._context.transaction(actor) as tx:
+            role = tx.authorize(Permission.VIEW_BASIC, "customer.show")
+            customer = find_customer(tx.session, ref)
+            withheld: list[str] = []
+            billing = None
+            if allows(role, Permission.READ_BILLING):
+                billing = _billing_view(tx.session, customer)
+            else:
+                withheld.append("billing")
+            if not allows(role, Permission.READ_CORRESPONDENCE):
+                withheld.append("correspondence")
+            tx.audit("customer.show", customer.number)
+            return _card(customer, billing, tuple(withheld))
+
+    def create(
+        self, actor: str, raw: Mapping[str, str], *, source: Source = Source.STAFF
+    ) -> Created:
+        """Create a customer from raw values, all validated first; returns its new number."""
+        with self._context.transaction(actor) as tx:
+            tx.authorize(Permission.EDIT_CUSTOMERS, "customer.create")
+            customer = create_customer(tx, raw, source=source)
+            tx.audit("customer.create", customer.number)
+            return Created(number=customer.number, name=customer.name)
+
+    def update(
+        self, actor: str, ref: str, raw: Mapping[str, str], *, source: Source = Source.STAFF
+    ) -> Updated:
+        """Change fields all or nothing; every changed field is written to the history."""
+        if not raw:
+            raise DomainError("error.set_nothing")
+        with self._context.transaction(actor) as tx:
+            tx.authorize(Permission.EDIT_CUSTOMERS, "customer.update")
+            customer = find_customer(tx.session, ref)
+            _refuse_if_erased(customer)
+            changed = apply_customer_changes(tx, customer, raw, source=source)
+            tx.audit("customer.update", customer.number, detail=_fields_detail(changed))
+            return Updated(number=customer.number, changed=changed)
+
+    def current_values(self, actor: str, ref: str) -> tuple[int, dict[str, str]]:
+        """The editable fields of a customer as text, to prefill the edit modal."""
+        with self._context.transaction(actor) as tx:
+            tx.authorize(Permission.EDIT_CUSTOMERS, "customer.update")
+            customer = find_customer(tx.session, ref)
+            _refuse_if_erased(customer)
+            tx.audit("customer.show", customer.number, detail="edit form")
+            values = {
+                name: str(value)
+                for name in (
+                    "name",
+                    "kind",
+                    "business_id",
+                    "vat_id",
+                    "email",
+                    "phone",
+                    "street",
+                    "postal_code",
+                    "city",
+                    "country",
+                    "language",
+                )
+                if (value := getattr(customer, name)) is not None
+            }
+            return customer.number, values
+
+    def history(self, actor: str, ref: str) -> History:
+        """The customer's field changes, newest first, with who, when, old → new and source."""
+        with self._context.transaction(actor) as tx:
+            tx.authorize(Permission.READ_CORRESPONDENCE, "customer.history")
+            customer = find_customer(tx.session, ref)
+            total = tx.session.execute(
+                select(func.count()).where(FieldChange.customer_id == customer.id)
+            ).scalar_one()
+            rows = tx.session.execute(
+                select(FieldChange)
+                .where(FieldChange.customer_id == customer.id)
+                .order_by(FieldChange.at.desc(), FieldChange.id.desc())
+                .limit(HISTORY_LIMIT)
+            ).scalars()
+            entries = [
+                HistoryEntry(
+                    at=r.at,
+                    actor=r.actor,
+                    entity=r.entity,
+                    field=r.field,
+                    old=r.old_value,
+                    new=r.new_value,
+                    source=r.source,
+                )
+                for r in rows
+            ]
+            tx.audit("customer.history", customer.number)
+            return History(number=customer.number, entries=entries, total=total)
+
+    def add_contact(self, actor: str, ref: str, raw: Mapping[str, str]) -> tuple[int, str]:
+        """Add a contact person to an organisation customer."""
+        cleaned = clean_contact_fields(raw)
+        if cleaned.errors:
+            raise InvalidInput(cleaned.errors)
+        with self._context.transaction(actor) as tx:
+            tx.authorize(Permission.EDIT_CUSTOMERS, "contact.add")
+            customer = find_customer(tx.session, ref)
+            _refuse_if_erased(customer)
+            name = cleaned.values["name"] or ""
+            contact = ContactPerson(
+                customer_id=customer.id,
+                name=name,
+                name_search=fold(name),
+                title=cleaned.values.get("title"),
+                email=cleaned.values.get("email"),
+                phone=cleaned.values.get("phone"),
+                created_at=tx.now,
+            )
+            tx.session.add(contact)
+            tx.session.flush()
+            for key, value in cleaned.values.items():
+                tx.record_change(customer.id, "contact", contact.id, key, None, value, "staff")
+            customer.updated_at = tx.now
+            tx.audit("contact.add", customer.number)
+            return customer.number, name
+
+    def add_service_user(
+        self,
+        actor: str,
+        ref: str,
+        raw: Mapping[str, str],
+        *,
+        password: str | None = None,
+        imported_hash: str | None = None,
+        source: Source = Source.STAFF,
+    ) -> tuple[int, str]:
+        """Add a service user; a password is hashed at once, an imported hash kept as given."""
+        cleaned = clean_service_user_fields(raw)
+        if cleaned.errors:
+            raise InvalidInput(cleaned.errors)
+        if imported_hash is not None and not is_importable_hash(imported_hash):
+            raise InvalidInput({"password_hash": FieldError("field.password_hash")})
+        with self._context.transaction(actor) as tx:
+            tx.authorize(Permission.EDIT_CUSTOMERS, "service_user.add")
+            customer = find_customer(tx.session, ref)
+            _refuse_if_erased(customer)
+            username = cleaned.values["username"] or ""
+            taken = tx.session.execute(
+                select(ServiceUser.id).where(ServiceUser.username == username)
+            ).first()
+            if taken is not None:
+                raise InvalidInput({"username": FieldError("field.username_taken")})
+            stored_hash = hash_password(password) if password else imported_hash
+            name = cleaned.values.get("name")
+            user = ServiceUser(
+                customer_id=customer.id,
+                username=username,
+                name=name,
+                name_search=fold(name) if name else None,
+                email=cleaned.values.get("email"),
+                password_hash=stored_hash,
+                needs_rehash=bool(stored_hash) and needs_rehash(stored_hash or ""),
+                created_at=tx.now,
+            )
+            tx.session.add(user)
+            tx.session.flush()
+            for key, value in cleaned.values.items():
+                tx.record_change(
+                    customer.id, "service_user", user.id, key, None, value, source.value
+                )
+            if stored_hash:
+                # The history says a password was set, never what it was.
+                tx.record_change(
+                    customer.id, "service_user", user.id, "password", None, "(set)", source.value
+                )
+            customer.updated_at = tx.now
+            tx.audit("service_user.add", customer.number)
+            return customer.number, username
+
+    def verify_service_user_login(self, username: str, password: str) -> bool:
+        """Check a service user's password; replace an outdated or legacy hash on success."""
+        with self._context.transaction("system") as tx:
+            user = tx.session.execute(
+                select(ServiceUser).where(ServiceUser.username == username)
+            ).scalar_one_or_none()
+            if user is None or user.disabled or not user.password_hash:
+                return False
+            result = verify_password(user.password_hash, password)
+            if not result.ok:
+                return False
+            if result.new_hash is not None:
+                user.password_hash = result.new_hash
+                tx.record_change(
+                    user.customer_id,
+                    "service_user",
+                    user.id,
+                    "password",
+                    "(legacy hash)",
+                    "(rehashed)",
+                    Source.SERVICE_USER.value,
+                )
+            user.needs_rehash = False
+            user.last_login_at = tx.now
+            return True
+
+    def opt_out(self, actor: str, ref: str, *, source: Source = Source.STAFF) -> tuple[int, bool]:
+        """Record that the customer forbids direct marketing; False when it already had."""
+        with self._context.transaction(actor) as tx:
+            tx.authorize(Permission.RECORD_CONSENT, "customer.optout")
+            customer = find_customer(tx.session, ref)
+            _refuse_if_erased(customer)
+            if customer.marketing_opt_out:
+                tx.audit("customer.optout", customer.number, detail="already opted out")
+                return customer.number, False
+            apply_opt_out(tx, customer, source=source)
+            tx.audit("customer.optout", customer.number)
+            return customer.number, True
+
+
+def apply_opt_out(tx: Tx, customer: Customer, *, source: Source) -> None:
+    """Set the marketing opt-out with when, who and source, and record it in the history."""
+    customer.marketing_opt_out = True
+    customer.marketing_opt_out_at = tx.now
+    customer.marketing_opt_out_by = tx.actor
+    customer.marketing_opt_out_source = source.value
+    customer.updated_at = tx.now
+    tx.record_change(
+        customer.id, "customer", customer.id, "marketing_opt_out", False, True, source.value
+    )
+
+
+def create_customer(
+    tx: Tx, raw: Mapping[str, str], *, source: Source, number: int | None = None
+) -> Customer:
+    """Validate and insert one customer inside the caller's transaction."""
+    cleaned = clean_customer_fields(raw, creating=True)
+    if cleaned.errors:
+        raise InvalidInput(cleaned.errors)
+    values = cleaned.values
+    business_id = values.get("business_id")
+    if business_id is not None:
+        _refuse_duplicate_business_id(tx.session, business_id, None)
+    if number is None:
+        number = tx.next_number("customer_number")
+    else:
+        taken = tx.session.execute(select(Customer.id).where(Customer.number == number)).first()
+        if taken is not None:
+            raise InvalidInput(
+                {"customer_number": FieldError("field.number_taken", {"value": str(number)})}
+            )
+        tx.bump_counter("customer_number", number)
+    name = values["name"] or ""
+    customer = Customer(
+        number=number,
+        kind=values.get("kind") or "company",
+        name=name,
+        name_search=fold(name),
+        business_id=business_id,
+        vat_id=values.get("vat_id"),
+        email=values.get("email"),
+        phone=values.get("phone"),
+        street=values.get("street"),
+        postal_code=values.get("postal_code"),
+        city=values.get("city"),
+        country=values.get("country") or "FI",
+        language=values.get("language") or "fi",
+        status=CustomerStatus.ACTIVE.value,
+        marketing_opt_out=False,
+        created_at=tx.now,
+        updated_at=tx.now,
+    )
+    tx.session.add(customer)
+    try:
+        tx.session.flush()
+    except IntegrityError:
+        # Another transaction took the business ID between our check and our insert.
+        raise InvalidInput(
+            {"business_id": FieldError("field.business_id_taken", {"number": "?"})}
+        ) from None
+    for key, value in values.items():
+        if value is not None:
+            tx.record_change(customer.id, "customer", customer.id, key, None, value, source.value)
+    return customer
+
+
+def apply_customer_changes(
+    tx: Tx, customer: Customer, raw: Mapping[str, str], *, source: Source
+) -> list[str]:
+    """Validate every value first, then change them all; returns the names that changed."""
+    merged_country = raw.get("country") or customer.country
+    cleaned = clean_customer_fields({**raw}, creating=False, default_region=merged_country)
+    if cleaned.errors:
+        raise InvalidInput(cleaned.errors)
+    business_id = cleaned.values.get("business_id")
+    if business_id is not None and business_id != customer.business_id:
+        _refuse_duplicate_business_id(tx.session, business_id, customer.id)
+    changed: list[str] = []
+    for key, value in cleaned.values.items():
+        if key == "name" and not value:
+            continue
+        old = getattr(customer, key)
+        if old == value:
+            continue
+        setattr(customer, key, value)
+        if key == "name":
+            customer.name_search = fold(value or "")
+        tx.record_change(customer.id, "customer", customer.id, key, old, value, source.value)
+        changed.append(key)
+    if changed:
+        customer.updated_at = tx.now
+    return changed
+
+
+def _refuse_duplicate_business_id(session: Session, business_id: str, own_id: int | None) -> None:
+    existing = session.execute(
+        select(Customer.number, Customer.id).where(Customer.business_id == business_id)
+    ).first()
+    if existing is not None and existing.id != own_id:
+        raise InvalidInput(
+            {"business_id": FieldError("field.business_id_taken", {"number": str(existing.number)})}
+        )
+
+
+def _refuse_if_erased(customer: Customer) -> None:
+    if customer.status == CustomerStatus.ERASED.value:
+        raise DomainError("error.customer_erased", number=customer.number)
+
+
+def _fields_detail(changed: Sequence[str]) -> str:
+    return "fields: " + ",".join(changed) if changed else "no change"
+
+
+def _ranked_matches(query: str) -> Subquery:
+    """Every way the query can name a customer, as (customer_id, rank); lower rank is better."""
+    parts: list[Select[Any]] = []
+
+    def add(stmt: Select[Any], rank: int) -> None:
+        parts.append(stmt.add_columns(literal(rank).label("rank")))
+
+    compact = re.sub(r"\s+", "", query)
+    if compact.isdigit() and len(compact) <= 7:
+        add(select(Customer.id.label("customer_id")).where(Customer.number == int(compact)), 0)
+    if looks_like_business_id(query):
+        try:
+            business_id = canonical_business_id(query)
+        except InvalidBusinessId:
+            business_id = None
+        if business_id is not None:
+            add(
+                select(Customer.id.label("customer_id")).where(Customer.business_id == business_id),
+                0,
+            )
+    if "@" in query:
+        email = query.strip().lower()
+        add(select(Customer.id.label("customer_id")).where(func.lower(Customer.email) == email), 0)
+        add(
+            select(ContactPerson.customer_id.label("customer_id")).where(
+                func.lower(ContactPerson.email) == email
+            ),
+            2,
+        )
+    phone = phone_or_none(query)
+    if phone is not None:
+        add(select(Customer.id.label("customer_id")).where(Customer.phone == phone), 0)
+        add(
+            select(ContactPerson.customer_id.label("customer_id")).where(
+                ContactPerson.phone == phone
+            ),
+            2,
+        )
+    folded = fold(query)
+    tokens = folded.split()
+    if tokens:
+        active = Customer.status != CustomerStatus.ERASED.value
+        name_all = [Customer.name_search.contains(t, autoescape=True) for t in tokens]
+        add(
+            select(Customer.id.label("customer_id")).where(
+                active, Customer.name_search.startswith(folded, autoescape=True)
+            ),
+            1,
+        )
+        add(select(Customer.id.label("customer_id")).where(active, *name_all), 2)
+        add(
+            select(ContactPerson.customer_id.label("customer_id")).where(
+                *[ContactPerson.name_search.contains(t, autoescape=True) for t in tokens]
+            ),
+            3,
+        )
+        add(
+            select(ServiceUser.customer_id.label("customer_id")).where(
+                *[ServiceUser.name_search.contains(t, autoescape=True) for t in tokens]
+            ),
+            3,
+        )
+        add(
+            select(ServiceUser.customer_id.label("customer_id")).where(
+                func.lower(ServiceUser.username) == query.strip().lower()
+            ),
+            1,
+        )
+    return union_all(*parts).subquery()
+
+
+def _summary(customer: Customer) -> CustomerSummary:
+    return CustomerSummary(
+        number=customer.number,
+        name=customer.name,
+        kind=customer.kind,
+        business_id=customer.business_id,
+        city=customer.city,
+        status=customer.status,
+    )
+
+
+def _billing_view(session: Session, customer: Customer) -> BillingView:
+    profile = session.execute(
+        select(BillingProfile).where(BillingProfile.customer_id == customer.id)
+    ).scalar_one_or_none()
+    count, open_cents = session.execute(
+        select(
+            func.count(Invoice.id),
+            func.coalesce(func.sum(Invoice.amount_cents).filter(Invoice.status != "paid"), 0),
+        ).where(Invoice.customer_id == customer.id)
+    ).one()
+    address = None
+    if profile is not None:
+        parts = [profile.billing_street, profile.billing_postal_code, profile.billing_city]
+        address = ", ".join(p for p in parts if p) or None
+    return BillingView(
+        billing_email=profile.billing_email if profile else None,
+        billing_address=address,
+        einvoice_address=profile.einvoice_address if profile else None,
+        einvoice_operator=profile.einvoice_operator if profile else None,
+        payment_terms_days=profile.payment_terms_days if profile else None,
+        invoice_count=int(count),
+        open_amount_cents=int(open_cents),
+    )
+
+
+def _card(
+    customer: Customer, billing: BillingView | None, withheld: tuple[str, ...]
+) -> CustomerCard:
+    return CustomerCard(
+        number=customer.number,
+        kind=customer.kind,
+        name=customer.name,
+        business_id=customer.business_id,
+        vat_id=customer.vat_id,
+        email=customer.email,
+        phone=customer.phone,
+        street=customer.street,
+        postal_code=customer.postal_code,
+        city=customer.city,
+        country=customer.country,
+        language=customer.language,
+        status=customer.status,
+        marketing_opt_out=customer.marketing_opt_out,
+        marketing_opt_out_at=customer.marketing_opt_out_at,
+        marketing_opt_out_by=customer.marketing_opt_out_by,
+        marketing_opt_out_source=customer.marketing_opt_out_source,
+        created_at=customer.created_at,
+        updated_at=customer.updated_at,
+        contacts=[ContactView(c.name, c.title, c.email, c.phone) for c in customer.contacts],
+        service_users=[
+            ServiceUserView(
+                username=u.username,
+                name=u.name,
+                email=u.email,
+                disabled=u.disabled,
+                has_password=u.password_hash is not None,
+                needs_rehash=u.needs_rehash,
+                last_login_at=u.last_login_at,
+            )
+            for u in customer.service_users
+        ],
+        contracts=[
+            ContractView(c.product, c.plan, c.start_date, c.end_date, c.status, c.reference)
+            for c in customer.contracts
+        ],
+        billing=billing,
+        withheld=withheld,
+    )

@@ -1,0 +1,465 @@
+"""The register's tables: every entity of SPEC §2, as SQLAlchemy 2 typed models.
+
+Times are stored in UTC (timezone-aware on PostgreSQL, naive-as-UTC on SQLite; the
+`UtcDateTime` type makes both come back aware). Free text is stored as given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored in UTC and always returned timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass an aware UTC time")
+        value = value.astimezone(dt.UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(
+        self, value: dt.datetime | None, dialect: Dialect
+    ) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class CustomerKind(enum.StrEnum):
+    COMPANY = "company"
+    PERSON = "person"
+
+
+class CustomerStatus(enum.StrEnum):
+    ACTIVE = "active"
+    ENDED = "ended"
+    ERASED = "erased"
+
+
+class Source(enum.StrEnum):
+    """Where a piece of data came from (notice §6, SPEC §2.9)."""
+
+    CUSTOMER = "customer"
+    SERVICE_USER = "service_user"
+    CUSTOMER_ADMIN = "customer_admin"
+    STAFF = "staff"
+    POPULATION_REGISTER = "population_register"
+    BUSINESS_REGISTER = "business_register"
+    IMPORT = "import"
+
+
+class Channel(enum.StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    MEETING = "meeting"
+    CHAT = "chat"
+    LETTER = "letter"
+    SLACK = "slack"
+    WEB = "web"
+    OTHER = "other"
+
+
+class Direction(enum.StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class UsageKind(enum.StrEnum):
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    DATA_CHANGE = "data_change"
+    TECHNICAL_ERROR = "technical_error"
+
+
+class RequestType(enum.StrEnum):
+    ACCESS = "access"
+    RECTIFICATION = "rectification"
+    ERASURE = "erasure"
+    RESTRICTION = "restriction"
+    PORTABILITY = "portability"
+    OBJECTION = "objection"
+
+
+class RequestStatus(enum.StrEnum):
+    RECEIVED = "received"
+    VERIFYING = "verifying"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class NotificationStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Counter(Base):
+    """Named sequences (customer numbers, request numbers); locked row by row to hand out values."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    next_value: Mapped[int] = mapped_column(BigInteger)
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default=CustomerKind.COMPANY.value)
+    name: Mapped[str] = mapped_column(String(300))
+    # Case- and accent-folded copy of the name, for search.
+    name_search: Mapped[str] = mapped_column(String(300), index=True)
+    business_id: Mapped[str | None] = mapped_column(String(9), unique=True)
+    vat_id: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    street: Mapped[str | None] = mapped_column(String(200))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2), default="FI")
+    language: Mapped[str] = mapped_column(String(2), default="fi")
+    status: Mapped[str] = mapped_column(String(16), default=CustomerStatus.ACTIVE.value, index=True)
+    marketing_opt_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    marketing_opt_out_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    marketing_opt_out_by: Mapped[str | None] = mapped_column(String(40))
+    marketing_opt_out_source: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+    contacts: Mapped[list[ContactPerson]] = relationship(
+        back_populates="customer", order_by="ContactPerson.id"
+    )
+    service_users: Mapped[list[ServiceUser]] = relationship(
+        back_populates="customer", order_by="ServiceUser.id"
+    )
+    contracts: Mapped[list[Contract]] = relationship(
+        back_populates="customer", order_by="Contract.id"
+    )
+    billing: Mapped[BillingProfile | None] = relationship(back_populates="customer")
+
+
+class ContactPerson(Base):
+    __tablename__ = "contact_person"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_search: Mapped[str] = mapped_column(String(200), index=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+class ServiceUser(Base):
+    __tablename__ = "service_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    name_search: Mapped[str | None] = mapped_column(String(300), index=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    # argon2id hash (or an imported legacy hash); never shown, exported or logged.
+    password_hash: Mapped[str | None] = mapped_column(String(300))
+    needs_rehash: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+    customer: Mapped[Customer] = relationship(back_populates="service_users")
+
+
+class Contract(Base):
+    __tablename__ = "contract"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    product: Mapped[str] = mapped_column(String(200))
+    plan: Mapped[str | None] = mapped_column(String(100))
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    reference: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+    customer: Mapped[Customer] = relationship(back_populates="contracts")
+
+
+class BillingProfile(Base):
+    __tablename__ = "billing_profile"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), unique=True)
+    billing_street: Mapped[str | None] = mapped_column(String(200))
+    billing_postal_code: Mapped[str | None] = mapped_column(String(20))
+    billing_city: Mapped[str | None] = mapped_column(String(100))
+    billing_country: Mapped[str | None] = mapped_column(String(2))
+    billing_email: Mapped[str | None] = mapped_column(String(320))
+    einvoice_address: Mapped[str | None] = mapped_column(String(35))
+    einvoice_operator: Mapped[str | None] = mapped_column(String(35))
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=14)
+
+    customer: Mapped[Customer] = relationship(back_populates="billing")
+
+
+class Invoice(Base):
+    """An accounting record: kept after erasure until `retained_until` (SPEC §5.6)."""
+
+    __tablename__ = "invoice"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    invoice_date: Mapped[dt.date] = mapped_column(Date)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    retained_until: Mapped[dt.date | None] = mapped_column(Date, index=True)
+
+
+class Correspondence(Base):
+    __tablename__ = "correspondence"
+    __table_args__ = (Index("ix_correspondence_customer_occurred", "customer_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(3))
+    occurred_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    subject: Mapped[str | None] = mapped_column(String(300))
+    body: Mapped[str | None] = mapped_column(Text)
+    contact_person_id: Mapped[int | None] = mapped_column(ForeignKey("contact_person.id"))
+    recording_uri: Mapped[str | None] = mapped_column(String(1000))
+    slack_permalink: Mapped[str | None] = mapped_column(String(1000))
+    logged_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class UsageEvent(Base):
+    __tablename__ = "usage_event"
+    __table_args__ = (Index("ix_usage_event_customer_at", "customer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime, index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    service_user_id: Mapped[int | None] = mapped_column(ForeignKey("service_user.id"))
+    username: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    source_ip: Mapped[str | None] = mapped_column(String(45))
+    detail: Mapped[str | None] = mapped_column(String(1000))
+
+
+class Consent(Base):
+    __tablename__ = "consent"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(60))
+    given_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    evidence: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(40))
+    withdrawn_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class FieldChange(Base):
+    """One changed field: the customer history (notice §5 'data changes', §6 'sources')."""
+
+    __tablename__ = "field_change"
+    __table_args__ = (Index("ix_field_change_customer_at", "customer_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(60))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(32))
+
+
+class Disclosure(Base):
+    __tablename__ = "disclosure"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    recipient: Mapped[str] = mapped_column(String(200))
+    basis: Mapped[str] = mapped_column(String(16))
+    law_reference: Mapped[str | None] = mapped_column(String(300))
+    country: Mapped[str | None] = mapped_column(String(2))
+    data_description: Mapped[str | None] = mapped_column(Text)
+    consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id"))
+    transfer_consent_id: Mapped[int | None] = mapped_column(ForeignKey("consent.id"))
+    recorded_by: Mapped[str] = mapped_column(String(40))
+
+
+class DataSubjectRequest(Base):
+    __tablename__ = "data_subject_request"
+    __table_args__ = (Index("ix_dsr_status_due", "status", "due_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    type: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16), default=RequestStatus.RECEIVED.value)
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    original_due_on: Mapped[dt.date] = mapped_column(Date)
+    via: Mapped[str | None] = mapped_column(String(16))
+    requester: Mapped[str | None] = mapped_column(String(300))
+    note: Mapped[str | None] = mapped_column(Text)
+    assignee: Mapped[str | None] = mapped_column(String(40), index=True)
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    extended_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    requester_told_of_extension_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    verified_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    verification_method: Mapped[str | None] = mapped_column(String(300))
+    code_hash: Mapped[str | None] = mapped_column(String(300))
+    code_expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+
+    events: Mapped[list[RequestEvent]] = relationship(
+        back_populates="request", order_by="RequestEvent.id"
+    )
+
+
+class RequestEvent(Base):
+    """One step in a data-subject request's life, with actor and time (SPEC §5.2)."""
+
+    __tablename__ = "request_event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_subject_request.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    request: Mapped[DataSubjectRequest] = relationship(back_populates="events")
+
+
+class StaffMember(Base):
+    __tablename__ = "staff_member"
+
+    slack_user_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    granted_by: Mapped[str] = mapped_column(String(40))
+    granted_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+
+
+class AuditEvent(Base):
+    """Who did or saw what (SPEC §6); each row carries the hash of the one before."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_customer_seq", "customer_number", "seq"),)
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(60))
+    outcome: Mapped[str] = mapped_column(String(16))
+    customer_number: Mapped[int | None] = mapped_column(BigInteger)
+    detail: Mapped[str | None] = mapped_column(String(500))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The chain's last link; its row lock serialises appends across processes."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class Notification(Base):
+    """Outbox row: one Slack message to send exactly once, keyed by (request, kind, day)."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_notification_key"),
+        Index("ix_notification_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("data_subject_request.id"))
+    target: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=NotificationStatus.PENDING.value)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    slack_channel: Mapped[str | None] = mapped_column(String(40))
+    slack_ts: Mapped[str | None] = mapped_column(String(40))
