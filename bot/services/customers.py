@@ -248,6 +248,11 @@ class CustomerService:
             tx.audit("customer.update", customer.number, detail=_fields_detail(changed))
             return Updated(number=customer.number, changed=changed)
 
+    def check_can_edit(self, actor: str) -> None:
+        """Refuse (audited) before a create form is opened for someone who may not create."""
+        with self._context.transaction(actor) as tx:
+            tx.authorize(Permission.EDIT_CUSTOMERS, "customer.create")
+
     def current_values(self, actor: str, ref: str) -> tuple[int, dict[str, str]]:
         """The editable fields of a customer as text, to prefill the edit modal."""
         with self._context.transaction(actor) as tx:

@@ -50,7 +50,7 @@ class StatsService:
                 status: count
                 for status, count in s.execute(
                     select(Customer.status, func.count()).group_by(Customer.status)
-                ).tuples()
+                ).all()
             }
             today = tx.now.astimezone(tx.settings.tz).date()
             open_filter = DataSubjectRequest.status.in_(OPEN_STATUSES)

@@ -1,0 +1,96 @@
+"""The composition root: builds the engine, services, Bolt app and web entry point.
+
+Nothing here runs at import time; `build_application` is the one place where parts are wired.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+from sqlalchemy import Engine
+
+from bot.config import ConfigError, Settings
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.unit import Clock, ServiceContext, utc_now
+from handlers import register_handlers
+from handlers.common import HandlerDeps
+from storage.db import make_engine, make_session_factory, schema_status
+
+logger = logging.getLogger("regbot")
+
+
+class SchemaOutOfDate(ConfigError):
+    """The database schema is behind the code; the operator must run `regbot db upgrade`."""
+
+
+@dataclass
+class Application:
+    settings: Settings
+    engine: Engine
+    services: Services
+    bolt: App
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+
+def build_services(settings: Settings, *, engine: Engine, clock: Clock = utc_now) -> Services:
+    """Services over an engine (also used by the CLI commands that need no Slack)."""
+    return Services.build(ServiceContext(make_session_factory(engine), settings, clock))
+
+
+def check_schema(engine: Engine) -> None:
+    """Refuse to run on a schema that is not at the code's migration head."""
+    status = schema_status(engine)
+    if not status.up_to_date:
+        current = status.current or "empty"
+        raise SchemaOutOfDate(
+            f"the database schema is out of date ({current}, code needs {status.head}); "
+            "run `regbot db upgrade`"
+        )
+
+
+def build_slack_client(settings: Settings) -> WebClient:
+    """The Web API client: Slack's URL (or the fake's), retrying 429s and dropped connections."""
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=1),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def build_application(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock = utc_now,
+    verify_token: bool = True,
+) -> Application:
+    """Wire the whole app; the schema must be current and Slack's secrets set."""
+    settings.require("slack_bot_token", "slack_signing_secret")
+    engine = engine or make_engine(settings.database_url)
+    check_schema(engine)
+    services = build_services(settings, engine=engine, clock=clock)
+    bolt = App(
+        client=build_slack_client(settings),
+        signing_secret=settings.slack_signing_secret,
+        token_verification_enabled=verify_token,
+        logger=logging.getLogger("regbot.bolt"),
+    )
+    register_handlers(
+        bolt, HandlerDeps(services=services, settings=settings, t=Translator(settings.language))
+    )
+    return Application(settings=settings, engine=engine, services=services, bolt=bolt)

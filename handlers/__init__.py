@@ -1,0 +1,17 @@
+"""Slack adapters: each module registers its listeners on the Bolt app explicitly."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import admin, coming, customers, home
+from handlers.common import HandlerDeps
+
+
+def register_handlers(app: App, deps: HandlerDeps) -> None:
+    """Attach every command, modal, shortcut and event listener."""
+    customers.register(app, deps)
+    admin.register(app, deps)
+    coming.register(app, deps)
+    home.register(app, deps)
+    home.register_shortcut(app, deps)

@@ -1,0 +1,48 @@
+"""What every handler shares: turning a use case's outcome into one ephemeral reply."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.errors import DomainError
+from handlers.blocks import Message, error_message
+
+logger = logging.getLogger("regbot.handlers")
+
+Respond = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class HandlerDeps:
+    """What handlers are given by the composition root."""
+
+    services: Services
+    settings: Settings
+    t: Translator
+
+
+def reply(respond: Respond, msg: Message) -> None:
+    """Send an ephemeral reply through the response URL; a Slack failure is one log line."""
+    try:
+        respond(**msg)
+    except (SlackApiError, OSError) as exc:
+        logger.warning("could not deliver a reply to Slack: %s", type(exc).__name__)
+
+
+def outcome(t: Translator, usage: str | None, work: Callable[[], Message | None]) -> Message | None:
+    """Run the work; domain errors become one sentence plus usage, surprises a logged apology."""
+    try:
+        return work()
+    except DomainError as err:
+        return error_message(t, t(err.key, **err.params), usage)
+    except Exception:
+        logger.exception("a command failed unexpectedly")
+        return error_message(t, t("error.unexpected"), None)

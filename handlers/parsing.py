@@ -1,0 +1,78 @@
+"""Command text → typed arguments (pure). Errors are DomainErrors with message keys."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from bot.services.errors import DomainError
+
+_KEY = re.compile(r"^([a-z][a-z_]{0,39})=(.*)$", re.DOTALL)
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$")
+_SMART_QUOTES = str.maketrans(
+    {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'}
+)
+MAX_COMMAND_TEXT = 4000
+
+
+class ParseError(DomainError):
+    """The command text cannot be read."""
+
+
+@dataclass(frozen=True)
+class Arguments:
+    """Positional words and key=value pairs of one command."""
+
+    positional: list[str]
+    options: dict[str, str]
+
+
+def split_words(text: str) -> list[str]:
+    """Split like a shell: quotes group words (Slack's curly quotes too), backslashes are kept."""
+    if len(text) > MAX_COMMAND_TEXT:
+        raise ParseError("parse.too_long", limit=MAX_COMMAND_TEXT)
+    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+        raise ParseError("parse.control_chars")
+    lexer = shlex.shlex(text.translate(_SMART_QUOTES), posix=True)
+    lexer.whitespace_split = True
+    lexer.escape = ""
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError:
+        raise ParseError("parse.unbalanced_quotes") from None
+
+
+def head_and_rest(text: str) -> tuple[str, str]:
+    """The first word (lower-cased) and the untouched rest of the text."""
+    parts = text.strip().split(None, 1)
+    if not parts:
+        return "", ""
+    return parts[0].lower(), parts[1].strip() if len(parts) > 1 else ""
+
+
+def parse_arguments(text: str) -> Arguments:
+    """Positional words and `key=value` options; a key given twice is an error."""
+    positional: list[str] = []
+    options: dict[str, str] = {}
+    for word in split_words(text):
+        match = _KEY.match(word)
+        if match is None:
+            positional.append(word)
+            continue
+        key, value = match.group(1), match.group(2)
+        if key in options:
+            raise ParseError("parse.duplicate_key", name=key)
+        options[key] = value
+    return Arguments(positional=positional, options=options)
+
+
+def parse_mention(word: str) -> str:
+    """The Slack user ID of an escaped mention `<@U123|name>` or `<@U123>`."""
+    match = _MENTION.match(word.strip())
+    if match is not None:
+        return match.group(1)
+    if word.startswith("@"):
+        raise ParseError("parse.plain_mention", name=word)
+    raise ParseError("parse.not_a_mention", word=word)

@@ -1,0 +1,205 @@
+"""Shared fixtures: a fresh register per test on SQLite (always) and PostgreSQL (when
+REGBOT_TEST_POSTGRES_URL is set), the fake Slack Web API, and the real app over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.app import Application, build_application, build_services
+from bot.config import Settings, load_settings
+from bot.fake_slack import FakeSlack
+from bot.services import Services
+from bot.web import make_server
+from storage.db import make_engine, upgrade
+from tests.support.slack_client import SignedSlackClient
+
+POSTGRES_ENV = "REGBOT_TEST_POSTGRES_URL"
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+ADMIN = "UADMIN0001"
+
+_pg_template: dict[str, str] = {}
+_sqlite_template: dict[str, Path] = {}
+
+
+def _engines() -> list[Any]:
+    return [
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No stray .env or REGBOT_/SLACK_ variables from the developer's shell reach a test."""
+    for name in list(os.environ):
+        if name.startswith(("REGBOT_", "SLACK_")) and name != POSTGRES_ENV:
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+
+
+def _sqlite_url(tmp_path: Path) -> str:
+    if "path" not in _sqlite_template:
+        template = Path(os.environ.get("PYTEST_TMP_TEMPLATE", tmp_path.parent)) / (
+            f"template-{uuid.uuid4().hex}.db"
+        )
+        engine = make_engine(f"sqlite:///{template}")
+        upgrade(engine)
+        # Closing the last connection checkpoints the WAL into the file we copy.
+        engine.dispose()
+        _sqlite_template["path"] = template
+    target = tmp_path / "register.db"
+    shutil.copyfile(_sqlite_template["path"], target)
+    return f"sqlite:///{target}"
+
+
+def _postgres_url() -> str:
+    base = os.environ.get(POSTGRES_ENV)
+    if not base:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_ENV} (CI sets it; see .ci/run)")
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        if "name" not in _pg_template:
+            name = f"regbot_tpl_{uuid.uuid4().hex[:10]}"
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            engine = make_engine(make_url(base).set(database=name).render_as_string(False))
+            upgrade(engine)
+            engine.dispose()
+            _pg_template["name"] = name
+            _pg_template["base"] = base
+        name = f"regbot_t_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_pg_template["name"]}"'))
+    finally:
+        admin.dispose()
+    return make_url(base).set(database=name).render_as_string(False)
+
+
+def _drop_postgres(url: str) -> None:
+    admin = create_engine(os.environ[POSTGRES_ENV], isolation_level="AUTOCOMMIT")
+    name = make_url(url).database
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if "name" in _pg_template:
+        admin = create_engine(_pg_template["base"], isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{_pg_template["name"]}" WITH (FORCE)'))
+        admin.dispose()
+    if "path" in _sqlite_template:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(_sqlite_template["path"]) + suffix).unlink(missing_ok=True)
+
+
+@pytest.fixture(params=_engines())
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty register on each engine."""
+    if request.param == "sqlite":
+        yield _sqlite_url(tmp_path)
+        return
+    url = _postgres_url()
+    try:
+        yield url
+    finally:
+        _drop_postgres(url)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Settings:
+    return load_settings(
+        database_url=database_url,
+        admins=ADMIN,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake_slack.api_url,
+        language="en",
+        export_dir=tmp_path / "exports",
+    )
+
+
+@pytest.fixture
+def services(settings: Settings, engine: Engine) -> Services:
+    return build_services(settings, engine=engine)
+
+
+@dataclass
+class RunningApp:
+    application: Application
+    url: str
+    slack: SignedSlackClient
+    fake: FakeSlack
+
+    @property
+    def services(self) -> Services:
+        return self.application.services
+
+    def reply(self, command: str, text: str, user: str = ADMIN) -> dict[str, Any]:
+        """Send a signed slash command; return the reply Slack would show."""
+        return self.slack.command_reply(command, text, user)
+
+    def reply_text(self, command: str, text: str, user: str = ADMIN) -> str:
+        """The reply's visible text: every section, field and context joined."""
+        return message_text(self.reply(command, text, user))
+
+
+def message_text(msg: dict[str, Any]) -> str:
+    """All text in a message or view's blocks, one line per block."""
+    lines: list[str] = []
+    for block in msg.get("blocks", []):
+        if "text" in block and isinstance(block["text"], dict):
+            lines.append(block["text"]["text"])
+        for field in block.get("fields", []):
+            lines.append(field["text"])
+        for element in block.get("elements", []):
+            if isinstance(element, dict) and "text" in element:
+                value = element["text"]
+                lines.append(value["text"] if isinstance(value, dict) else value)
+    if not lines and "text" in msg:
+        lines.append(msg["text"])
+    return "\n".join(lines)
+
+
+@pytest.fixture
+def app(settings: Settings, engine: Engine, fake_slack: FakeSlack) -> Iterator[RunningApp]:
+    """The real Bolt app behind waitress on a loopback port."""
+    application = build_application(settings, engine=engine)
+    server: Any = make_server(application, "127.0.0.1", 0, threads=4)
+    port = server.effective_port
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    client = SignedSlackClient(f"{url}/slack/events", SIGNING_SECRET, fake=fake_slack)
+    try:
+        yield RunningApp(application, url, client, fake_slack)
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        application.close()
