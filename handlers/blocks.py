@@ -175,7 +175,7 @@ def find_message(t: Translator, query: str, result: FindResult) -> Message:
     if hidden > 0:
         blocks.append(context(t("common.and_more", n=hidden)))
     blocks.append(context(t("find.hint")))
-    return message(blocks, t("find.title", query=query, total=result.total))
+    return message(blocks, t("find.title", query=esc(query), total=result.total))
 
 
 def card_message(t: Translator, card: CustomerCard, tz: zoneinfo.ZoneInfo) -> Message:
@@ -196,7 +196,7 @@ def card_message(t: Translator, card: CustomerCard, tz: zoneinfo.ZoneInfo) -> Me
         (t("card.updated"), fmt_time(card.updated_at, tz)),
     ]
     blocks: list[Block] = [
-        header(f"{card.number} {card.name}"),
+        section(f":office: *{card.number}*  {esc(card.name)}"),
         {
             "type": "section",
             "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields],
@@ -263,7 +263,7 @@ def card_message(t: Translator, card: CustomerCard, tz: zoneinfo.ZoneInfo) -> Me
     if card.withheld:
         withheld = ", ".join(t("withheld." + w) for w in card.withheld)
         blocks.append(context(t("card.withheld", sections=withheld)))
-    return message(blocks[:MAX_MESSAGE_BLOCKS], f"{card.number} {card.name}")
+    return message(blocks[:MAX_MESSAGE_BLOCKS], f"{card.number} {esc(card.name)}")
 
 
 def history_message(t: Translator, history: History, tz: zoneinfo.ZoneInfo) -> Message:
