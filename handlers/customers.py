@@ -26,7 +26,7 @@ from handlers.blocks import (
     text_message,
 )
 from handlers.common import HandlerDeps, Respond, outcome, reply
-from handlers.parsing import ParseError, head_and_rest, parse_arguments
+from handlers.parsing import ParseError, head_and_rest, parse_arguments, split_words
 
 logger = logging.getLogger("regbot.handlers.customers")
 
@@ -46,9 +46,10 @@ def register(app: App, deps: HandlerDeps) -> None:
         return args.positional[0]
 
     def find(user: str, rest: str, _body: dict[str, Any], _client: WebClient) -> Message:
-        if not rest:
+        query = " ".join(split_words(rest))
+        if not query:
             raise ParseError("parse.find_empty")
-        return find_message(t, rest, services.customers.find(user, rest))
+        return find_message(t, query, services.customers.find(user, query))
 
     def show(user: str, rest: str, _body: dict[str, Any], _client: WebClient) -> Message:
         return card_message(t, services.customers.show(user, one_ref(rest, "show")), tz)

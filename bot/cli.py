@@ -1,0 +1,371 @@
+"""`regbot`: the operator's command line (SPEC §8.2)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.i18n import Translator
+from bot.permissions import Role
+from bot.services.errors import DomainError
+
+app = typer.Typer(
+    help="regbot — the customer register, run from Slack.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+import_app = typer.Typer(help="Bring data into the register.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff roles (operator side; audited as 'cli').", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+app.add_typer(staff_app, name="staff")
+app.add_typer(audit_app, name="audit")
+
+out = Console()
+err = Console(stderr=True)
+CLI_ACTOR = "cli"
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One clear line on stderr, then exit."""
+    err.print(f"regbot: {message}", style="red", highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def operator_errors(settings: Settings | None = None) -> Iterator[None]:
+    """Configuration problems and refusals become one line, never a traceback."""
+    try:
+        yield
+    except ConfigError as exc:
+        fail(str(exc))
+    except DomainError as exc:
+        t = Translator(settings.language if settings else "en")
+        fail(t(exc.key, **exc.params), code=1)
+
+
+def settings_or_exit() -> Settings:
+    """Settings from the environment, or one line naming the bad one."""
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def _logging(verbose: bool = False) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # Bolt logs request bodies at DEBUG; keep third-party loggers quiet so no personal data leaks.
+    for name in ("slack_bolt", "slack_sdk", "regbot.bolt", "waitress", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+# --- running --------------------------------------------------------------------------------
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
+    threads: Annotated[int, typer.Option(help="Worker threads of the WSGI server.")] = 8,
+) -> None:
+    """HTTP mode: POST /slack/events and GET /healthz on a production WSGI server (waitress)."""
+    from bot.app import build_application
+    from bot.web import make_server
+
+    settings = settings_or_exit()
+    _logging()
+    with operator_errors(settings):
+        application = build_application(settings)
+    server: Any = make_server(application, host, port, threads=threads)
+    logging.getLogger("regbot").info("regbot listening on http://%s:%s/slack/events", host, port)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        application.close()
+
+
+@app.command()
+def socket() -> None:
+    """Socket Mode: connect out to Slack with SLACK_APP_TOKEN (no public URL needed)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import build_application
+
+    settings = settings_or_exit()
+    _logging()
+    with operator_errors(settings):
+        settings.require("slack_app_token")
+        application = build_application(settings)
+    try:
+        handler = SocketModeHandler(application.bolt, settings.slack_app_token)
+        handler.start()  # type: ignore[no-untyped-call]
+    finally:
+        application.close()
+
+
+@app.command()
+def manifest(
+    url: Annotated[
+        str | None,
+        typer.Option(help="Public base URL of `regbot serve`, e.g. https://regbot.example.fi"),
+    ] = None,
+    socket_mode: Annotated[
+        bool, typer.Option("--socket", help="Manifest for Socket Mode.")
+    ] = False,
+) -> None:
+    """Print the Slack app manifest (JSON) to paste into Slack: Create app → From a manifest."""
+    from bot.manifest import build_manifest
+
+    typer.echo(
+        json.dumps(build_manifest(url, socket_mode=socket_mode), indent=2, ensure_ascii=False)
+    )
+
+
+@app.command()
+def demo(
+    command: Annotated[
+        list[str] | None,
+        typer.Option("-c", "--command", help="A slash-command line to run (repeatable)."),
+    ] = None,
+    database: Annotated[Path, typer.Option(help="The demo register (SQLite).")] = Path(
+        "regbot-demo.db"
+    ),
+    language: Annotated[str, typer.Option(help="fi or en.")] = "en",
+) -> None:
+    """An offline console: slash commands through the real Bolt app on a synthetic register."""
+    from bot.demo import run_lines, start_demo
+
+    if language not in ("fi", "en"):
+        fail("--language must be fi or en")
+    logging.basicConfig(level=logging.WARNING)
+    session = start_demo(database, language=language)
+
+    def echo(text: str) -> None:
+        out.print(text, highlight=False, markup=False, soft_wrap=True)
+
+    try:
+        if command:
+            run_lines(session, command, echo)
+            return
+        echo(
+            f"regbot demo — register {database} (synthetic customers). Signed in as the demo "
+            "admin.\nTry: /customer find oy · /customer show 10001 · /register stats · "
+            "/customer help. Empty line or Ctrl-D quits."
+        )
+        while True:
+            try:
+                line = input("regbot> ") if sys.stdin.isatty() else sys.stdin.readline()
+            except EOFError:
+                break
+            if not line or not line.strip() or line.strip() in ("quit", "exit"):
+                break
+            run_lines(session, [line], echo)
+    finally:
+        session.close()
+
+
+# --- database ------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration to REGBOT_DATABASE_URL."""
+    from storage.db import make_engine, schema_status, upgrade
+
+    settings = settings_or_exit()
+    engine = make_engine(settings.database_url)
+    before = schema_status(engine)
+    upgrade(engine)
+    after = schema_status(engine)
+    engine.dispose()
+    if before.current == after.current:
+        out.print(f"Schema already up to date ({after.current}).")
+    else:
+        out.print(f"Schema upgraded: {before.current or 'empty'} → {after.current}.")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Show the schema revision next to the code's."""
+    from storage.db import make_engine, schema_status
+
+    settings = settings_or_exit()
+    engine = make_engine(settings.database_url)
+    status = schema_status(engine)
+    engine.dispose()
+    state = "up to date" if status.up_to_date else "OUT OF DATE: run `regbot db upgrade`"
+    out.print(f"database {status.current or 'empty'}, code {status.head}: {state}")
+    if not status.up_to_date:
+        raise typer.Exit(1)
+
+
+def _services(settings: Settings) -> Any:
+    from bot.app import build_services, check_schema
+    from storage.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    check_schema(engine)
+    return build_services(settings, engine=engine)
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+def _progress(description: str) -> tuple[Progress, Callable[[int, int], None]]:
+    progress = Progress(
+        TextColumn(description),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=False,
+    )
+    task = progress.add_task(description, total=None)
+
+    def update(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return progress, update
+
+
+@import_app.command("customers")
+def import_customers(
+    file: Annotated[
+        Path, typer.Argument(help="CSV with a header row.", exists=True, dir_okay=False)
+    ],
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Import the good rows and report the rest.")
+    ] = False,
+) -> None:
+    """Import customers from CSV, validated like /customer new; all or nothing by default."""
+    from bot.services.imports import ImportService
+
+    settings = settings_or_exit()
+    t = Translator("en")
+    with operator_errors(settings):
+        services = _services(settings)
+        progress, update = _progress("Importing customers")
+        with progress:
+            report = ImportService(services.context).import_customers(
+                CLI_ACTOR, file, skip_invalid=skip_invalid, progress=update
+            )
+    for bad in report.bad_rows[:50]:
+        err.print(f"line {bad.line}: {t(bad.key, **bad.params)}", highlight=False, markup=False)
+    if len(report.bad_rows) > 50:
+        err.print(f"… and {len(report.bad_rows) - 50} more bad rows")
+    if not report.written:
+        fail(f"{len(report.bad_rows)} bad row(s); nothing was imported", code=1)
+    out.print(
+        f"Imported: {report.created} created, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.bad_rows)} skipped."
+    )
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+
+def _check_user_id(user_id: str) -> str:
+    user_id = user_id.strip()
+    if not (user_id[:1] in ("U", "W") and user_id.isalnum() and user_id.isupper() is not False):
+        fail(f"{user_id!r} is not a Slack user ID like U012ABCDEF (see the person's profile)")
+    return user_id
+
+
+@staff_app.command("grant")
+def staff_grant(
+    user_id: Annotated[str, typer.Argument(help="Slack user ID, e.g. U012ABCDEF.")],
+    role: Annotated[str, typer.Argument(help="viewer, agent, billing, privacy or admin.")],
+) -> None:
+    """Give a Slack user a role."""
+    from bot.services.staff import grant_role
+
+    settings = settings_or_exit()
+    user_id = _check_user_id(user_id)
+    try:
+        parsed = Role(role.lower())
+    except ValueError:
+        fail(f"{role!r} is not a role; roles: {', '.join(r.value for r in Role)}")
+    with operator_errors(settings):
+        services = _services(settings)
+        with services.context.transaction(CLI_ACTOR) as tx:
+            grant_role(tx, user_id, parsed)
+    out.print(f"{user_id} now has the role {parsed.value}.")
+
+
+@staff_app.command("revoke")
+def staff_revoke(user_id: Annotated[str, typer.Argument(help="Slack user ID.")]) -> None:
+    """Remove a Slack user's role."""
+    from bot.services.staff import revoke_role
+
+    settings = settings_or_exit()
+    user_id = _check_user_id(user_id)
+    with operator_errors(settings):
+        services = _services(settings)
+        with services.context.transaction(CLI_ACTOR) as tx:
+            role = revoke_role(tx, user_id)
+    out.print(f"{user_id} no longer has a role (was {role.value}).")
+
+
+@staff_app.command("list")
+def staff_list() -> None:
+    """Every staff member and role."""
+    from bot.services.staff import list_staff
+
+    settings = settings_or_exit()
+    with operator_errors(settings):
+        services = _services(settings)
+        with services.context.transaction(CLI_ACTOR) as tx:
+            entries = list_staff(tx)
+    table = Table("Slack user", "Role", "Granted by", "Granted at")
+    for e in entries:
+        table.add_row(
+            e.slack_user_id,
+            e.role.value,
+            "REGBOT_ADMINS" if e.bootstrap else (e.granted_by or ""),
+            f"{e.granted_at.astimezone(settings.tz):%Y-%m-%d %H:%M}" if e.granted_at else "",
+        )
+    out.print(table)
+
+
+# --- audit ---------------------------------------------------------------------------------
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit hash chain and report the first broken link."""
+    settings = settings_or_exit()
+    with operator_errors(settings):
+        services = _services(settings)
+        report = services.audit.verify()
+    if report.ok:
+        out.print(f"Audit chain intact: {report.checked} events verified.")
+        return
+    fail(
+        f"audit chain broken at event #{report.broken_seq}: {report.reason} "
+        f"({report.checked} events before it verified)",
+        code=1,
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
