@@ -1,0 +1,189 @@
+"""A client that sends regbot's HTTP endpoint requests signed exactly as Slack signs them."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.fake_slack import (
+    FORM_CONTENT_TYPE,
+    JSON_CONTENT_TYPE,
+    RESPONSE_URL_METHOD,
+    FakeSlack,
+    command_body,
+    event_body,
+    interaction_body,
+    options_body,
+    signed_headers,
+    url_verification_body,
+)
+
+# Without a FakeSlack, commands still need a response_url; nothing listens on the discard port.
+_UNREACHABLE_RESPONSE_URL = "http://127.0.0.1:9/response/unused"
+
+
+@dataclass(frozen=True)
+class HttpResult:
+    """What the server answered: status, raw body and headers (names lower-cased)."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str]
+    response_url: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The body decoded as UTF-8."""
+        return self.body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return json.loads(self.body)
+
+
+class SignedSlackClient:
+    """POSTs slash commands, interactions, options requests and events to a running regbot."""
+
+    def __init__(
+        self,
+        base_url: str,
+        signing_secret: str,
+        clock: Callable[[], float] = time.time,
+        fake: FakeSlack | None = None,
+        *,
+        timeout: float = 10.0,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must be an http(s) URL, got {base_url!r}")
+        self.base_url = base_url
+        self.signing_secret = signing_secret
+        self.clock = clock
+        self.fake = fake
+        self.timeout = timeout
+        # Loopback only: never route test traffic through a proxy from the environment.
+        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def command(
+        self,
+        command: str,
+        text: str,
+        user_id: str,
+        *,
+        response_url: str | None = None,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        signature: str | None = None,
+        **fields: Any,
+    ) -> HttpResult:
+        """Send a slash command; ``fields`` (user_name, channel_id…) go to ``command_body``."""
+        if response_url is None:
+            response_url = (
+                self.fake.response_url() if self.fake is not None else _UNREACHABLE_RESPONSE_URL
+            )
+        body = command_body(command, text, user_id=user_id, response_url=response_url, **fields)
+        result = self._send_signed(body, FORM_CONTENT_TYPE, timestamp, secret, signature)
+        return HttpResult(result.status, result.body, result.headers, response_url)
+
+    def command_reply(
+        self, command: str, text: str, user_id: str, timeout: float = 5.0, **fields: Any
+    ) -> dict[str, Any]:
+        """Send a command and return its JSON ack, or else the first reply to its response_url."""
+        result = self.command(command, text, user_id, **fields)
+        if result.status != 200:
+            raise AssertionError(f"{command} {text!r} answered HTTP {result.status}: {result.text}")
+        if result.body.strip():
+            try:
+                acked = result.json()
+            except ValueError:
+                return {"text": result.text}
+            if isinstance(acked, dict):
+                return acked
+            raise AssertionError(f"{command} {text!r} acked with non-object JSON: {result.text}")
+        if self.fake is None:
+            raise RuntimeError("the ack was empty and there is no FakeSlack to catch respond()")
+        url = result.response_url
+        call = self.fake.wait_for(
+            RESPONSE_URL_METHOD, timeout=timeout, predicate=lambda c: c.params.get("_url") == url
+        )[0]
+        return {key: value for key, value in call.params.items() if key != "_url"}
+
+    def interaction(
+        self,
+        payload: dict[str, Any],
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        signature: str | None = None,
+    ) -> HttpResult:
+        """Send a block_actions / view_submission / shortcut / message_action payload."""
+        body = interaction_body(payload)
+        return self._send_signed(body, FORM_CONTENT_TYPE, timestamp, secret, signature)
+
+    def options(
+        self,
+        payload: dict[str, Any],
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        signature: str | None = None,
+    ) -> HttpResult:
+        """Send a block_suggestion (external select options) payload."""
+        body = options_body(payload)
+        return self._send_signed(body, FORM_CONTENT_TYPE, timestamp, secret, signature)
+
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        timestamp: int | None = None,
+        secret: str | None = None,
+        signature: str | None = None,
+        **envelope: Any,
+    ) -> HttpResult:
+        """Send an Events API ``event_callback``; ``envelope`` goes to ``event_body``."""
+        body = event_body(event, **envelope)
+        return self._send_signed(body, JSON_CONTENT_TYPE, timestamp, secret, signature)
+
+    def url_verification(self, challenge: str) -> HttpResult:
+        """Send the ``url_verification`` handshake."""
+        body = url_verification_body(challenge)
+        return self._send_signed(body, JSON_CONTENT_TYPE, None, None, None)
+
+    def post_raw(self, body: bytes | str, headers: Mapping[str, str]) -> HttpResult:
+        """POST ``body`` with exactly ``headers`` (no signing), returning error statuses too."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        # The scheme was checked in __init__, so this cannot open a file: URL.
+        request = urllib.request.Request(  # noqa: S310
+            self.base_url, data=data, headers=dict(headers), method="POST"
+        )
+        try:
+            with self._opener.open(request, timeout=self.timeout) as response:
+                return HttpResult(
+                    response.status, response.read(), _lower(response.headers.items())
+                )
+        except urllib.error.HTTPError as error:
+            with error:
+                return HttpResult(error.code, error.read(), _lower(error.headers.items()))
+
+    def _send_signed(
+        self,
+        body: str,
+        content_type: str,
+        timestamp: int | None,
+        secret: str | None,
+        signature: str | None,
+    ) -> HttpResult:
+        when = int(self.clock()) if timestamp is None else timestamp
+        headers = signed_headers(body, secret or self.signing_secret, when, content_type)
+        if signature is not None:
+            headers["X-Slack-Signature"] = signature
+        return self.post_raw(body, headers)
+
+
+def _lower(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {name.lower(): value for name, value in headers}
