@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
-_SHAPE = re.compile(r"^(\d{6,7})-?(\d)$")
+_SHAPE = re.compile(r"^(\d{6,7})-?(\d)$", re.ASCII)
 
 
 class InvalidBusinessId(ValueError):

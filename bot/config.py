@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
@@ -11,6 +12,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 
 class ConfigError(Exception):
@@ -62,7 +64,7 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             ids = tuple(part.strip() for part in value.split(",") if part.strip())
             for user_id in ids:
-                if user_id[:1] not in {"U", "W"} or not user_id.isalnum():
+                if not _SLACK_USER_ID.match(user_id):
                     raise ValueError(f"{user_id!r} is not a Slack user ID like U012ABC")
             return ids
         return value

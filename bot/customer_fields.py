@@ -7,6 +7,7 @@ place is accepted everywhere.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -198,5 +199,5 @@ def _check_length(key: str, value: str) -> None:
     limit = MAX_LENGTHS.get(key, 200)
     if len(value) > limit:
         raise _Invalid("field.too_long", field=key, limit=str(limit))
-    if any(ord(ch) < 32 and ch not in "\t" for ch in value):
+    if any(unicodedata.category(ch) == "Cc" and ch != "\t" for ch in value):
         raise _Invalid("field.control_chars", field=key)

@@ -7,10 +7,13 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _HASHER = PasswordHasher()
+# Bounds for imported legacy hashes: below is no protection, above would stall every login.
+MIN_PBKDF2_ITERATIONS = 1_000
+MAX_PBKDF2_ITERATIONS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -25,8 +28,14 @@ def hash_password(password: str) -> str:
 
 
 def is_argon2_hash(value: str) -> bool:
-    """Whether a stored hash is an argon2 one (else a legacy import)."""
-    return value.startswith("$argon2")
+    """Whether a stored hash is a well-formed argon2 one (else a legacy import or junk)."""
+    if not value.startswith("$argon2"):
+        return False
+    try:
+        extract_parameters(value)
+    except InvalidHashError:
+        return False
+    return True
 
 
 def is_importable_hash(value: str) -> bool:
@@ -51,7 +60,12 @@ def verify_password(stored_hash: str, password: str) -> Verification:
 def _parse_pbkdf2(value: str) -> tuple[int, str, bytes] | None:
     # The common legacy form `pbkdf2_sha256$<iterations>$<salt>$<base64 digest>`.
     parts = value.split("$")
-    if len(parts) != 4 or parts[0] != "pbkdf2_sha256" or not parts[1].isdigit():
+    if len(parts) != 4 or parts[0] != "pbkdf2_sha256" or not parts[1].isascii():
+        return None
+    if (
+        not parts[1].isdigit()
+        or not MIN_PBKDF2_ITERATIONS <= int(parts[1]) <= MAX_PBKDF2_ITERATIONS
+    ):
         return None
     try:
         digest = base64.b64decode(parts[3], validate=True)
@@ -71,4 +85,6 @@ def _verify_pbkdf2(stored_hash: str, password: str) -> bool:
 
 def needs_rehash(stored_hash: str) -> bool:
     """Whether a stored hash should be replaced at the next verified login."""
-    return not is_argon2_hash(stored_hash) or _HASHER.check_needs_rehash(stored_hash)
+    if not is_argon2_hash(stored_hash):
+        return True
+    return _HASHER.check_needs_rehash(stored_hash)

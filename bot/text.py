@@ -24,4 +24,6 @@ def clip(text: str, limit: int) -> str:
     """At most `limit` characters, ending in an ellipsis when cut."""
     if len(text) <= limit:
         return text
-    return text[: max(limit - 1, 0)] + "…"
+    if limit <= 0:
+        return ""
+    return text[: limit - 1] + "…"

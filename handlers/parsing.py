@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from dataclasses import dataclass
 
 from bot.services.errors import DomainError
 
 _KEY = re.compile(r"^([a-z][a-z_]{0,39})=(.*)$", re.DOTALL)
 _MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$")
-_SMART_QUOTES = str.maketrans(
-    {"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "«": '"', "»": '"'}
-)
+# Slack turns typed quotes into curly ones; only double quotes group words, so apostrophes
+# (O'Brien, can’t) stay ordinary characters.
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"'})
 MAX_COMMAND_TEXT = 4000
 
 
@@ -32,10 +33,12 @@ def split_words(text: str) -> list[str]:
     """Split like a shell: quotes group words (Slack's curly quotes too), backslashes are kept."""
     if len(text) > MAX_COMMAND_TEXT:
         raise ParseError("parse.too_long", limit=MAX_COMMAND_TEXT)
-    if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
         raise ParseError("parse.control_chars")
     lexer = shlex.shlex(text.translate(_SMART_QUOTES), posix=True)
     lexer.whitespace_split = True
+    lexer.quotes = '"'
+
     lexer.escape = ""
     lexer.commenters = ""
     try:
