@@ -257,15 +257,13 @@ def import_customers(
     ] = False,
 ) -> None:
     """Import customers from CSV, validated like /customer new; all or nothing by default."""
-    from bot.services.imports import ImportService
-
     settings = settings_or_exit()
     t = Translator("en")
     with operator_errors(settings):
         services = _services(settings)
         progress, update = _progress("Importing customers")
         with progress:
-            report = ImportService(services.context).import_customers(
+            report = services.imports.import_customers(
                 CLI_ACTOR, file, skip_invalid=skip_invalid, progress=update
             )
     for bad in report.bad_rows[:50]:

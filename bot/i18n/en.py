@@ -155,4 +155,17 @@ MESSAGES: dict[str, str] = {
     "home.greeting": "Hello {user}! Your role: *{role}*.",
     "home.not_staff": "You are not registered as staff of the customer register.",
     "home.commands": "Commands: /customer, /comms, /dsr, /register — each answers help.",
+    # import
+    "import.file_not_found": "File {path} not found.",
+    "import.unreadable": "Cannot read {path}: {reason}.",
+    "import.not_utf8": "The file is not UTF-8 text; save it as CSV UTF-8.",
+    "import.empty": "The file has no header row.",
+    "import.bad_csv": "The file is not valid CSV (broken quoting near line {line}).",
+    "import.unknown_columns": "Unknown columns: {columns}. Allowed: {allowed}.",
+    "import.duplicate_columns": "Columns appear more than once: {columns}.",
+    "import.missing_name_column": "The file needs a name column.",
+    "import.row_cells": "The row has {found} cells; the header has {expected}.",
+    "import.duplicate_row": "Duplicate of line {line} (same {field}).",
+    "import.ambiguous_match": "Several customers match by {field}: {numbers}.",
+    "field.customer_number": "“{value}” is not a customer number (1–7 digits).",
 }

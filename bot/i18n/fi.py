@@ -155,4 +155,18 @@ MESSAGES: dict[str, str] = {
     "home.greeting": "Hei {user}! Roolisi: *{role}*.",
     "home.not_staff": "Et ole asiakasrekisterin rekisteröityä henkilöstöä.",
     "home.commands": "Komennot: /customer, /comms, /dsr, /register — kukin vastaa help-sanaan.",
+    # import
+    "import.file_not_found": "Tiedostoa {path} ei löydy.",
+    "import.unreadable": "Tiedostoa {path} ei voi lukea: {reason}.",
+    "import.not_utf8": "Tiedosto ei ole UTF-8-tekstiä; tallenna se muodossa CSV UTF-8.",
+    "import.empty": "Tiedostossa ei ole otsikkoriviä.",
+    "import.bad_csv": "Tiedosto ei ole kelvollista CSV:tä (rikkinäiset lainausmerkit "
+    "rivin {line} tienoilla).",
+    "import.unknown_columns": "Tuntemattomat sarakkeet: {columns}. Sallitut: {allowed}.",
+    "import.duplicate_columns": "Sarakkeet esiintyvät useammin kuin kerran: {columns}.",
+    "import.missing_name_column": "Tiedostossa on oltava name-sarake.",
+    "import.row_cells": "Rivillä on {found} solua, otsikossa {expected}.",
+    "import.duplicate_row": "Rivin {line} kaksoiskappale (sama {field}).",
+    "import.ambiguous_match": "Useampi asiakas vastaa kenttää {field}: {numbers}.",
+    "field.customer_number": "”{value}” ei ole asiakasnumero (1–7 numeroa).",
 }

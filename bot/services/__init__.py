@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.services.audit import AuditService
 from bot.services.customers import CustomerService
+from bot.services.imports import ImportService
 from bot.services.staff import StaffService
 from bot.services.stats import StatsService
 from bot.services.unit import ServiceContext
@@ -19,6 +20,7 @@ class Services:
     staff: StaffService
     audit: AuditService
     stats: StatsService
+    imports: ImportService
 
     @classmethod
     def build(cls, context: ServiceContext) -> Services:
@@ -29,4 +31,5 @@ class Services:
             staff=StaffService(context),
             audit=AuditService(context),
             stats=StatsService(context),
+            imports=ImportService(context),
         )

@@ -39,5 +39,5 @@ class InvalidInput(DomainError):
 
     def __init__(self, errors: Mapping[str, FieldError]) -> None:
         first_field, first = next(iter(errors.items()))
-        super().__init__(first.key, field=first_field, **first.params)
+        super().__init__(first.key, **{"field": first_field, **first.params})
         self.field_errors: dict[str, FieldError] = dict(errors)

@@ -192,7 +192,7 @@ def test_new_without_arguments_opens_a_modal_whose_errors_land_on_fields(app: Ru
     opened = app.fake.wait_for("views.open")[0]
     view = opened.params["view"]
     assert view["callback_id"] == "customer_new"
-    submission = {
+    submission: dict[str, Any] = {
         "type": "view_submission",
         "user": {"id": ADMIN},
         "team": {"id": "T0DEMO"},

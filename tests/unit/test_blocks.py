@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from typing import Any
 
 from bot.i18n import Translator
 from bot.services.customers import (
@@ -28,7 +29,7 @@ TZ = zoneinfo.ZoneInfo("Europe/Helsinki")
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 
 
-def _texts(message: dict) -> list[str]:
+def _texts(message: dict[str, Any]) -> list[str]:
     texts = []
     for block in message["blocks"]:
         if isinstance(block.get("text"), dict):
@@ -38,7 +39,7 @@ def _texts(message: dict) -> list[str]:
     return texts
 
 
-def _within_limits(message: dict) -> None:
+def _within_limits(message: dict[str, Any]) -> None:
     assert len(message["blocks"]) <= MAX_MESSAGE_BLOCKS
     assert all(len(text) <= MAX_SECTION_TEXT for text in _texts(message))
 
