@@ -32,9 +32,13 @@ class HandlerDeps:
 def reply(respond: Respond, msg: Message) -> None:
     """Send an ephemeral reply through the response URL; a Slack failure is one log line."""
     try:
-        respond(**msg)
+        result = respond(**msg)
     except (SlackApiError, OSError) as exc:
         logger.warning("could not deliver a reply to Slack: %s", type(exc).__name__)
+        return
+    status = getattr(result, "status_code", 200)
+    if status != 200:
+        logger.warning("could not deliver a reply to Slack: HTTP %s", status)
 
 
 def outcome(t: Translator, usage: str | None, work: Callable[[], Message | None]) -> Message | None:

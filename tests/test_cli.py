@@ -177,3 +177,40 @@ def test_regbot_serve_answers_signed_commands_over_http(database_url: str) -> No
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def test_import_customers_reports_bad_lines_and_imports_all_or_nothing(
+    database_url: str, tmp_path: Path
+) -> None:
+    env = _env(database_url)
+    good = tmp_path / "good.csv"
+    good.write_text(
+        "name,business_id,phone,city\n"
+        "Tuonti Oy,2855354-7,040 123 4567,Turku\n"
+        "Toinen Tuonti Oy,,050 765 4321,Oulu\n",
+        encoding="utf-8",
+    )
+    code, output = run(["import", "customers", str(good)], env)
+    assert code == 0, output
+    assert "2 created" in output
+    code, output = run(["import", "customers", str(good)], env)
+    assert "0 created" in output and "2 unchanged" in output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,email\nHyvä Oy,ok@example.fi\nHuono Oy,not-an-email\n", encoding="utf-8")
+    code, output = run(["import", "customers", str(bad)], env)
+    assert code == 1
+    assert "line 3" in output and "not a valid e-mail address" in output
+    assert "nothing was imported" in output
+    code, output = run(["import", "customers", "--skip-invalid", str(bad)], env)
+    assert code == 0 and "1 created" in output and "1 skipped" in output
+
+
+def test_socket_mode_needs_the_app_token_and_says_so(tmp_path: Path) -> None:
+    env = {
+        "REGBOT_DATABASE_URL": f"sqlite:///{tmp_path}/s.db",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+    }
+    code, output = run(["socket"], env)
+    assert code == 2
+    assert "SLACK_APP_TOKEN" in output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import Any
 
 from sqlalchemy import func, select
@@ -232,3 +234,74 @@ def test_comms_and_dsr_answer_help_and_say_what_is_coming(app: RunningApp) -> No
     assert "/comms log REF CHANNEL" in app.reply_text("/comms", "help")
     assert "/dsr new" in app.reply_text("/dsr", "")
     assert "not available yet" in app.reply_text("/dsr", "list")
+
+
+def test_a_missing_name_is_one_clear_sentence(app: RunningApp) -> None:
+    reply = app.reply_text("/customer", "new city=Turku")
+    assert "name is required" in reply
+    assert count(app, Customer) == 0
+
+
+def test_set_without_fields_opens_a_prefilled_edit_modal_that_saves(app: RunningApp) -> None:
+    create(app, 'name="Muokattava Oy" city=Turku')
+    app.slack.command("/customer", "set 10001", ADMIN)
+    view = app.fake.wait_for("views.open")[0].params["view"]
+    assert view["callback_id"] == "customer_set"
+    assert view["private_metadata"] == "10001"
+    city = next(b for b in view["blocks"] if b["block_id"] == "city")
+    assert city["element"]["initial_value"] == "Turku"
+    values = {
+        b["block_id"]: {
+            "value": {"type": "plain_text_input", "value": b["element"].get("initial_value")}
+        }
+        for b in view["blocks"]
+        if b["element"]["type"] == "plain_text_input"
+    }
+    values["city"]["value"]["value"] = "Tampere"
+    values["kind"] = {"value": {"type": "static_select", "selected_option": {"value": "company"}}}
+    submission = {
+        "type": "view_submission",
+        "user": {"id": ADMIN},
+        "view": {**view, "id": "V2", "state": {"values": values}},
+    }
+    body = app.slack.interaction(submission).json()
+    assert body["response_action"] == "update"
+    assert "Tampere" in app.reply_text("/customer", "show 10001")
+    assert "Turku → Tampere" in app.reply_text("/customer", "history 10001")
+
+
+def test_the_app_home_greets_staff_with_their_role_and_tells_others_politely(
+    app: RunningApp,
+) -> None:
+    app.slack.event({"type": "app_home_opened", "user": ADMIN, "tab": "home"})
+    view = app.fake.wait_for("views.publish")[0].params
+    assert view["user_id"] == ADMIN
+    assert "admin" in str(view["view"])
+    app.slack.event({"type": "app_home_opened", "user": STRANGER, "tab": "home"})
+    calls = app.fake.wait_for("views.publish", count=2)
+    assert "not registered as staff" in str(calls[1].params["view"])
+
+
+def test_a_slack_outage_on_reply_is_logged_in_one_line_without_data(app: RunningApp) -> None:
+    create(app, 'name="Katkos Oy"')
+    delivered = threading.Event()
+    records: list[logging.LogRecord] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+            if "could not deliver a reply" in record.getMessage():
+                delivered.set()
+
+    handler = Capture()
+    logging.getLogger("regbot").addHandler(handler)
+    try:
+        app.fake.fail("response_url", status=500, times=5)
+        assert app.slack.command("/customer", "show 10001", ADMIN).status == 200
+        assert delivered.wait(timeout=10)
+    finally:
+        logging.getLogger("regbot").removeHandler(handler)
+    messages = [r.getMessage() for r in records]
+    assert len([m for m in messages if "could not deliver" in m]) == 1
+    assert not any("Katkos" in m for m in messages)
+    assert all(r.exc_info is None for r in records)
