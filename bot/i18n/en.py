@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-MESSAGES: dict[str, str] = {
+from bot.i18n import comms, requests
+
+_CORE: dict[str, str] = {
     # common
     "common.usage": "Usage: {usage}",
     "common.and_more": "… and {n} more",
@@ -169,3 +171,6 @@ MESSAGES: dict[str, str] = {
     "import.ambiguous_match": "Several customers match by {field}: {numbers}.",
     "field.customer_number": "“{value}” is not a customer number (1–7 digits).",
 }
+
+# Each feature keeps its messages in its own module, merged here.
+MESSAGES: dict[str, str] = {**_CORE, **comms.EN, **requests.EN}

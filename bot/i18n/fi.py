@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-MESSAGES: dict[str, str] = {
+from bot.i18n import comms, requests
+
+_CORE: dict[str, str] = {
     # common
     "common.usage": "Käyttö: {usage}",
     "common.and_more": "… ja {n} muuta",
@@ -170,3 +172,6 @@ MESSAGES: dict[str, str] = {
     "import.ambiguous_match": "Useampi asiakas vastaa kenttää {field}: {numbers}.",
     "field.customer_number": "”{value}” ei ole asiakasnumero (1–7 numeroa).",
 }
+
+# Each feature keeps its messages in its own module, merged here.
+MESSAGES: dict[str, str] = {**_CORE, **comms.FI, **requests.FI}
