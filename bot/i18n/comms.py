@@ -1,4 +1,4 @@
-"""Messages for correspondence, usage logs, the business register, App Home (issue #3): FI and EN have the same keys and placeholders."""
+"""Messages for correspondence, usage logs, business register and App Home (#3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Messages for data-subject requests and reminders (issue #4): FI and EN have the same keys and placeholders."""
+"""Messages for data-subject requests and their reminders (#4)."""
 
 from __future__ import annotations
 
