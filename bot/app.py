@@ -22,6 +22,7 @@ from bot.services import Services
 from bot.services.unit import Clock, ServiceContext, utc_now
 from handlers import register_handlers
 from handlers.common import HandlerDeps
+from handlers.notifications import SlackNotificationSender
 from storage.db import make_engine, make_session_factory, schema_status
 
 logger = logging.getLogger("regbot")
@@ -43,9 +44,16 @@ class Application:
         self.engine.dispose()
 
 
-def build_services(settings: Settings, *, engine: Engine, clock: Clock = utc_now) -> Services:
-    """Services over an engine (also used by the CLI commands that need no Slack)."""
-    return Services.build(ServiceContext(make_session_factory(engine), settings, clock))
+def build_services(
+    settings: Settings,
+    *,
+    engine: Engine,
+    clock: Clock = utc_now,
+    slack: WebClient | None = None,
+) -> Services:
+    """Services over an engine; with a Slack client, reminders are posted through it."""
+    sender = SlackNotificationSender(slack, Translator(settings.language)) if slack else None
+    return Services.build(ServiceContext(make_session_factory(engine), settings, clock), sender)
 
 
 def check_schema(engine: Engine) -> None:
@@ -59,12 +67,12 @@ def check_schema(engine: Engine) -> None:
         )
 
 
-def build_slack_client(settings: Settings) -> WebClient:
+def build_slack_client(settings: Settings, *, timeout: float = 10) -> WebClient:
     """The Web API client: Slack's URL (or the fake's), retrying 429s and dropped connections."""
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        timeout=10,
+        timeout=int(timeout) or 1,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=1),
             RateLimitErrorRetryHandler(max_retry_count=2),
@@ -78,14 +86,16 @@ def build_application(
     engine: Engine | None = None,
     clock: Clock = utc_now,
     verify_token: bool = True,
+    slack_timeout: float = 10,
 ) -> Application:
     """Wire the whole app; the schema must be current and Slack's secrets set."""
     settings.require("slack_bot_token", "slack_signing_secret")
     engine = engine or make_engine(settings.database_url)
     check_schema(engine)
-    services = build_services(settings, engine=engine, clock=clock)
+    client = build_slack_client(settings, timeout=slack_timeout)
+    services = build_services(settings, engine=engine, clock=clock, slack=client)
     bolt = App(
-        client=build_slack_client(settings),
+        client=client,
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=verify_token,
         logger=logging.getLogger("regbot.bolt"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import admin, coming, customers, home
+from handlers import admin, coming, customers, home, requests
 from handlers.common import HandlerDeps
 
 
@@ -12,6 +12,7 @@ def register_handlers(app: App, deps: HandlerDeps) -> None:
     """Attach every command, modal, shortcut and event listener."""
     customers.register(app, deps)
     admin.register(app, deps)
+    requests.register(app, deps)
     coming.register(app, deps)
     home.register(app, deps)
     home.register_shortcut(app, deps)

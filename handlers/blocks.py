@@ -51,6 +51,8 @@ USAGE: dict[str, list[str]] = {
         '/dsr verify ID send | ID CODE | ID method="..."',
         "/dsr extend ID REASON...",
         "/dsr close ID fulfilled|refused|withdrawn REASON...",
+        "/dsr link ID REF",
+        "/dsr told ID",
     ],
     "/register": [
         "/register roles",

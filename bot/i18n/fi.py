@@ -11,7 +11,6 @@ _CORE: dict[str, str] = {
     "common.coming": "`{command}` ei ole vielä käytössä; sitä rakennetaan.",
     "help.customer": "asiakkaiden haku ja päivitys",
     "help.comms": "asiakasviestinnän kirjaus ja listaus (tulossa)",
-    "help.dsr": "rekisteröityjen pyynnöt ja niiden määräajat (tulossa)",
     "help.register": "henkilöstön roolit, lokitiedot ja rekisterin tilastot",
     # errors
     "error.not_staff": "Valitettavasti asiakasrekisteriä voi käyttää vain rekisteröity "

@@ -1,0 +1,62 @@
+"""APScheduler inside `serve` and `socket`: the daily reminder sweep and the outbox retry loop.
+
+Every instance runs it; the outbox makes that safe (SPEC §8.5). Jobs only call services.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.config import Settings
+from bot.services import Services
+
+logger = logging.getLogger("regbot.scheduler")
+
+DELIVERY_INTERVAL_SECONDS = 60
+
+
+def build_scheduler(services: Services, settings: Settings) -> BackgroundScheduler:
+    """A scheduler (not started) with the sweep on REGBOT_DIGEST_CRON and a retry loop."""
+    scheduler = BackgroundScheduler(timezone=settings.tz)
+    scheduler.add_job(
+        lambda: _sweep(services),
+        CronTrigger.from_crontab(settings.digest_cron, timezone=settings.tz),
+        id="reminder-sweep",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=3600,
+    )
+    scheduler.add_job(
+        lambda: _deliver(services),
+        "interval",
+        seconds=DELIVERY_INTERVAL_SECONDS,
+        id="outbox-delivery",
+        coalesce=True,
+        max_instances=1,
+    )
+    return scheduler
+
+
+def _sweep(services: Services) -> None:
+    try:
+        report = services.reminders.sweep()
+    except Exception:
+        logger.exception("the reminder sweep failed")
+        return
+    logger.info(
+        "reminder sweep %s: %s queued, %s sent, %s left for retry",
+        report.day,
+        report.enqueued,
+        report.sent,
+        report.failed,
+    )
+
+
+def _deliver(services: Services) -> None:
+    try:
+        services.reminders.deliver_pending()
+    except Exception:
+        logger.exception("delivering queued notifications failed")

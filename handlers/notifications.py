@@ -1,0 +1,50 @@
+"""Posting outbox notifications to Slack: the adapter behind the reminder service."""
+
+from __future__ import annotations
+
+import logging
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.i18n import Translator
+from bot.services.reminders import Delivery, OutgoingNotification
+from handlers.request_blocks import notification_message
+
+logger = logging.getLogger("regbot.notifications")
+
+
+class SlackNotificationSender:
+    """Renders a notification and posts it; a Slack failure becomes a Delivery, never a raise."""
+
+    def __init__(self, client: WebClient, t: Translator) -> None:
+        self._client = client
+        self._t = t
+
+    def send(self, notification: OutgoingNotification) -> Delivery:
+        """Post to a channel ID or, for a user ID, to the app's DM with that user."""
+        msg = notification_message(self._t, notification)
+        try:
+            response = self._client.chat_postMessage(
+                channel=notification.target, text=msg["text"], blocks=msg["blocks"]
+            )
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            error = _error_code(exc)
+            retry_after = None
+            if status == 429:
+                retry_after = float(exc.response.headers.get("Retry-After", "30") or 30)
+            return Delivery(ok=False, error=error, retry_after=retry_after)
+        except (URLError, TimeoutError, OSError) as exc:
+            return Delivery(ok=False, error=f"network: {type(exc).__name__}")
+        return Delivery(
+            ok=True, channel=str(response.get("channel") or ""), ts=str(response.get("ts") or "")
+        )
+
+
+def _error_code(exc: SlackApiError) -> str:
+    data = exc.response.data
+    if isinstance(data, dict) and data.get("error"):
+        return f"HTTP {exc.response.status_code}: {data['error']}"
+    return f"HTTP {exc.response.status_code}"
