@@ -183,6 +183,44 @@ def demo(
         session.close()
 
 
+@app.command()
+def remind(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be sent; send and record nothing.")
+    ] = False,
+) -> None:
+    """Run one reminder sweep now: the channel digest and each assignee's DM, each sent once."""
+    from bot.app import build_slack_client
+
+    settings = settings_or_exit()
+    _logging()
+    with operator_errors(settings):
+        if not dry_run:
+            settings.require("slack_bot_token")
+        slack = None if dry_run else build_slack_client(settings)
+        services = _services(settings, slack=slack)
+        report = services.reminders.sweep(dry_run=dry_run)
+    for note in report.notes:
+        out.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True)
+    if dry_run:
+        out.print(f"Dry run for {report.day}: {len(report.planned)} notification(s) due.")
+        for line in report.planned:
+            out.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+        return
+    out.print(
+        f"Sweep for {report.day}: {report.enqueued} new notification(s) queued, "
+        f"{report.sent} sent.",
+        highlight=False,
+    )
+    if report.failed:
+        fail(
+            f"{report.failed} notification(s) could not be delivered "
+            f"({'; '.join(sorted(set(e.split(': ', 1)[-1] for e in report.errors)))}); "
+            "they stay queued and the next sweep delivers them",
+            code=1,
+        )
+
+
 # --- database ------------------------------------------------------------------------------
 
 
@@ -218,13 +256,13 @@ def db_status() -> None:
         raise typer.Exit(1)
 
 
-def _services(settings: Settings) -> Any:
+def _services(settings: Settings, slack: Any = None) -> Any:
     from bot.app import build_services, check_schema
     from storage.db import make_engine
 
     engine = make_engine(settings.database_url)
     check_schema(engine)
-    return build_services(settings, engine=engine)
+    return build_services(settings, engine=engine, slack=slack)
 
 
 # --- import --------------------------------------------------------------------------------

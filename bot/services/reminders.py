@@ -272,9 +272,13 @@ def _insert_new(tx: Tx, rows: list[dict[str, Any]]) -> int:
         return 0
     dialect = tx.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Notification).values(rows).on_conflict_do_nothing(index_elements=["key"])
-    result = tx.session.execute(statement)
-    return int(getattr(result, "rowcount", 0) or 0)
+    statement = (
+        insert(Notification)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(Notification.id)
+    )
+    return len(tx.session.execute(statement).all())
 
 
 def _outgoing(tx: Tx, row: Notification) -> OutgoingNotification:

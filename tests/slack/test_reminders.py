@@ -1,0 +1,256 @@
+"""Reminders: the digest and DMs are sent exactly once, survive Slack failures, and carry buttons
+that re-check permissions (SPEC §5.4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from bot.app import build_services
+from bot.cli import app as cli
+from bot.config import Settings
+from bot.fake_slack import FakeSlack, RecordedCall
+from bot.permissions import Role
+from bot.services import Services
+from storage.models import Notification
+from tests.conftest import ADMIN, RunningApp, message_text
+
+CHANNEL = "C0REMIND"
+AGENT = "UAGENT0001"
+VIEWER = "UVIEWER001"
+runner = CliRunner()
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(update={"reminder_channel": CHANNEL})
+
+
+def overdue_request(services: Services, assignee: str | None = AGENT) -> int:
+    """A customer and an access request received 40 days ago, assigned to the agent."""
+    with services.context.transaction("test") as tx:
+        from bot.services.staff import grant_role
+
+        grant_role(tx, AGENT, Role.AGENT)
+        grant_role(tx, VIEWER, Role.VIEWER)
+    number = services.customers.create(
+        ADMIN, {"name": "Salainen Nimi Oy", "email": "salainen@example.fi"}
+    ).number
+    received = dt.date.today() - dt.timedelta(days=40)
+    created = services.requests.create(ADMIN, str(number), "access", received=received)
+    if assignee:
+        services.requests.assign(ADMIN, created.summary.number, assignee)
+    return created.summary.number
+
+
+def posted(fake: FakeSlack, channel: str) -> list[RecordedCall]:
+    return [
+        c
+        for c in fake.calls_to("chat.postMessage")
+        if c.params.get("channel") == channel and not c.failed
+    ]
+
+
+def slack_services(settings: Settings, engine: Any, fake: FakeSlack) -> Services:
+    client = WebClient(token="xoxb-test", base_url=fake.api_url, timeout=2, retry_handlers=[])
+    return build_services(settings, engine=engine, slack=client)
+
+
+def remind(settings: Settings, *args: str) -> tuple[int, str]:
+    env = {
+        "REGBOT_DATABASE_URL": settings.database_url,
+        "REGBOT_ADMINS": ADMIN,
+        "REGBOT_LANGUAGE": "en",
+        "REGBOT_REMINDER_CHANNEL": CHANNEL,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": settings.slack_api_url,
+    }
+    result = runner.invoke(cli, ["remind", *args], env=env)
+    return result.exit_code, result.output
+
+
+def test_regbot_remind_posts_the_digest_and_the_assignees_dm_once(
+    settings: Settings, services: Services, fake_slack: FakeSlack
+) -> None:
+    number = overdue_request(services)
+    code, output = remind(settings)
+    assert code == 0, output
+    digest = [c for c in posted(fake_slack, CHANNEL) if "Overdue" in message_text(c.params)]
+    assert len(digest) == 1
+    text = message_text(digest[0].params)
+    assert f"DSR-{number}" in text and "customer 10001" in text
+    assert "Salainen" not in str(digest[0].params) and "salainen@" not in str(digest[0].params)
+    dms = posted(fake_slack, AGENT)
+    assert len(dms) == 1 and f"DSR-{number}" in message_text(dms[0].params)
+    code, output = remind(settings)
+    assert code == 0
+    assert "0 new notification(s) queued, 0 sent" in output
+    assert len(posted(fake_slack, AGENT)) == 1
+    assert len([c for c in posted(fake_slack, CHANNEL) if "Overdue" in message_text(c.params)]) == 1
+
+
+def test_a_dry_run_shows_what_would_be_sent_and_sends_nothing(
+    settings: Settings, services: Services, fake_slack: FakeSlack
+) -> None:
+    overdue_request(services)
+    fake_slack.reset()
+    code, output = remind(settings, "--dry-run")
+    assert code == 0
+    assert "digest → C0REMIND" in output and f"assignee_dm → {AGENT}" in output
+    assert fake_slack.calls_to("chat.postMessage") == []
+    with services.context.sessions() as session:
+        assert (
+            session.execute(select(Notification).where(Notification.kind != "new_request")).first()
+            is None
+        )
+
+
+def test_slack_failing_leaves_reminders_queued_and_the_next_sweep_delivers_each_once(
+    settings: Settings, services: Services, fake_slack: FakeSlack
+) -> None:
+    overdue_request(services)
+    fake_slack.fail("chat.postMessage", status=500, times=100)
+    code, output = remind(settings)
+    assert code == 1
+    assert "could not be delivered" in output and "next sweep" in output
+    assert "Traceback" not in output
+    assert posted(fake_slack, CHANNEL) == [] and posted(fake_slack, AGENT) == []
+    fake_slack.reset()
+    code, output = remind(settings)
+    assert code == 0, output
+    assert len(posted(fake_slack, AGENT)) == 1
+    assert len([c for c in posted(fake_slack, CHANNEL) if "Overdue" in message_text(c.params)]) == 1
+    remind(settings)
+    assert len(posted(fake_slack, AGENT)) == 1
+
+
+def test_a_rate_limited_reminder_waits_for_retry_after_and_is_not_lost(
+    settings: Settings, engine: Any, fake_slack: FakeSlack
+) -> None:
+    services = slack_services(settings, engine, fake_slack)
+    overdue_request(services)
+    fake_slack.fail("chat.postMessage", status=429, retry_after=120, times=100)
+    report = services.reminders.sweep()
+    assert report.sent == 0 and report.failed >= 1
+    with services.context.sessions() as session:
+        rows = (
+            session.execute(select(Notification).where(Notification.kind == "assignee_dm"))
+            .scalars()
+            .all()
+        )
+    assert len(rows) == 1 and rows[0].status == "pending"
+    assert rows[0].next_attempt_at > dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60)
+
+
+def test_two_sweeps_started_at_the_same_moment_deliver_each_reminder_once(
+    settings: Settings, engine: Any, fake_slack: FakeSlack
+) -> None:
+    first = slack_services(settings, engine, fake_slack)
+    second = slack_services(settings, engine, fake_slack)
+    for _ in range(3):
+        overdue_request(first)
+    fake_slack.reset()
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run(services: Services) -> None:
+        try:
+            barrier.wait()
+            services.reminders.sweep()
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(posted(fake_slack, AGENT)) == 1
+    digests = [c for c in posted(fake_slack, CHANNEL) if "Overdue" in message_text(c.params)]
+    assert len(digests) == 1
+
+
+def test_a_new_request_is_announced_at_once_without_personal_data(app: RunningApp) -> None:
+    app.reply_text("/customer", 'new name="Ilmoitus Oy" email=ilmoitus@example.fi')
+    app.reply_text("/dsr", 'new 10001 erasure requester="Pekka P."')
+    call = app.fake.wait_for(
+        "chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL
+    )[0]
+    text = message_text(call.params)
+    assert "New request DSR-1" in text and "customer 10001" in text
+    assert "Ilmoitus" not in str(call.params) and "Pekka" not in str(call.params)
+
+
+def _press(app: RunningApp, user: str, call: RecordedCall, action_id: str, number: int) -> Any:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user},
+        "team": {"id": "T0DEMO"},
+        "api_app_id": "A0DEMO",
+        "trigger_id": "1.2.3",
+        "channel": {"id": CHANNEL},
+        "container": {"type": "message", "message_ts": "1700000000.000100"},
+        "message": {
+            "ts": "1700000000.000100",
+            "text": call.params.get("text", ""),
+            "blocks": call.params["blocks"],
+        },
+        "response_url": app.fake.response_url(),
+        "actions": [{"action_id": action_id, "value": str(number), "type": "button"}],
+    }
+    return app.slack.interaction(payload), payload["response_url"]
+
+
+def test_assign_to_me_from_the_digest_assigns_and_updates_the_message(app: RunningApp) -> None:
+    number = overdue_request(app.services, assignee=None)
+    app.fake.wait_for("chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL)
+    app.services.reminders.sweep()
+    digest = next(c for c in posted(app.fake, CHANNEL) if "Unassigned" in message_text(c.params))
+    buttons = [
+        e["action_id"]
+        for b in digest.params["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert {"dsr_assign_me", "dsr_open", "dsr_fulfil", "dsr_extend"} <= set(buttons)
+    result, _ = _press(app, AGENT, digest, "dsr_assign_me", number)
+    assert result.status == 200
+    update = app.fake.wait_for("chat.update")[0]
+    assert f"assigned to <@{AGENT}>" in message_text(update.params)
+    assert app.services.requests.show(ADMIN, number).summary.assignee == AGENT
+
+
+def test_a_viewer_pressing_assign_to_me_is_refused_and_nothing_changes(app: RunningApp) -> None:
+    number = overdue_request(app.services, assignee=None)
+    announcement = app.fake.wait_for(
+        "chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL
+    )[0]
+    result, response_url = _press(app, VIEWER, announcement, "dsr_assign_me", number)
+    assert result.status == 200
+    refusal = app.fake.wait_for(
+        "response_url", predicate=lambda c: c.params["_url"] == response_url
+    )[0]
+    assert "missing permission: work_requests" in message_text(refusal.params)
+    assert refusal.params.get("response_type") == "ephemeral"
+    assert app.fake.calls_to("chat.update") == []
+    assert app.services.requests.show(ADMIN, number).summary.assignee is None
+
+
+def test_open_shows_the_request_only_to_the_presser(app: RunningApp) -> None:
+    number = overdue_request(app.services)
+    announcement = app.fake.wait_for(
+        "chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL
+    )[0]
+    _, response_url = _press(app, AGENT, announcement, "dsr_open", number)
+    shown = app.fake.wait_for("response_url", predicate=lambda c: c.params["_url"] == response_url)[
+        0
+    ]
+    assert f"DSR-{number}" in message_text(shown.params)
+    assert shown.params["response_type"] == "ephemeral"
