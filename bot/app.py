@@ -14,6 +14,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from sqlalchemy import Engine
 
 from bot.config import ConfigError, Settings
@@ -26,6 +29,34 @@ from handlers.notifications import SlackNotificationSender
 from storage.db import make_engine, make_session_factory, schema_status
 
 logger = logging.getLogger("regbot")
+
+
+class ShortRateLimitRetryHandler(RateLimitErrorRetryHandler):
+    """Retries a 429 in place only when Slack asks for a short wait.
+
+    A longer Retry-After is not slept through: the call fails, and the outbox keeps the
+    notification with its next attempt after the wait, so no thread blocks for minutes.
+    """
+
+    def __init__(self, max_retry_count: int = 2, max_wait_seconds: float = 5) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait_seconds = max_wait_seconds
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if response is None or response.status_code != 429:
+            return False
+        values = next((v for k, v in response.headers.items() if k.lower() == "retry-after"), ["1"])
+        try:
+            return float(values[0]) <= self.max_wait_seconds
+        except (TypeError, ValueError, IndexError):
+            return False
 
 
 class SchemaOutOfDate(ConfigError):
@@ -75,7 +106,7 @@ def build_slack_client(settings: Settings, *, timeout: float = 10) -> WebClient:
         timeout=int(timeout) or 1,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=1),
-            RateLimitErrorRetryHandler(max_retry_count=2),
+            ShortRateLimitRetryHandler(max_retry_count=2),
         ],
     )
 

@@ -87,6 +87,7 @@ def serve(
 ) -> None:
     """HTTP mode: POST /slack/events and GET /healthz on a production WSGI server (waitress)."""
     from bot.app import build_application
+    from bot.scheduler import build_scheduler
     from bot.web import make_server
 
     settings = settings_or_exit()
@@ -94,12 +95,21 @@ def serve(
     with operator_errors(settings):
         application = build_application(settings)
     server: Any = make_server(application, host, port, threads=threads)
-    logging.getLogger("regbot").info("regbot listening on http://%s:%s/slack/events", host, port)
+    scheduler = build_scheduler(application.services, settings)
+    scheduler.start()
+    logging.getLogger("regbot").info(
+        "regbot listening on http://%s:%s/slack/events; reminder sweep on '%s' (%s)",
+        host,
+        port,
+        settings.digest_cron,
+        settings.timezone,
+    )
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
+        scheduler.shutdown(wait=False)
         application.close()
 
 
@@ -109,16 +119,20 @@ def socket() -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import build_application
+    from bot.scheduler import build_scheduler
 
     settings = settings_or_exit()
     _logging()
     with operator_errors(settings):
         settings.require("slack_app_token")
         application = build_application(settings)
+    scheduler = build_scheduler(application.services, settings)
+    scheduler.start()
     try:
         handler = SocketModeHandler(application.bolt, settings.slack_app_token)
         handler.start()  # type: ignore[no-untyped-call]
     finally:
+        scheduler.shutdown(wait=False)
         application.close()
 
 

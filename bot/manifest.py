@@ -21,8 +21,7 @@ COMMAND_HINTS = {
 # Why each scope is asked for (docs/SECURITY.md repeats this for reviewers).
 BOT_SCOPES = {
     "commands": "the four slash commands and the message shortcut",
-    "chat:write": "replies, reminder digests and direct messages",
-    "im:write": "opening a direct message with a request's assignee",
+    "chat:write": "reminder digests, and direct messages to assignees (posted to the app's DM)",
     "files:write": "uploading an export to the requester's DM (only when enabled)",
 }
 BOT_EVENTS = ("app_home_opened",)

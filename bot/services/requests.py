@@ -513,9 +513,7 @@ def summaries(tx: Tx, requests: list[DataSubjectRequest]) -> list[RequestSummary
     ids = {r.customer_id for r in requests if r.customer_id is not None}
     numbers: dict[int, int] = {}
     if ids:
-        rows = tx.session.execute(
-            select(Customer.id, Customer.number).where(Customer.id.in_(ids))
-        )
+        rows = tx.session.execute(select(Customer.id, Customer.number).where(Customer.id.in_(ids)))
         numbers = {customer_id: number for customer_id, number in rows}
     today = _today(tx)
     return [_summary_from(r, numbers.get(r.customer_id or -1), today) for r in requests]

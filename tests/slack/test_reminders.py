@@ -8,11 +8,10 @@ import threading
 from typing import Any
 
 import pytest
-from slack_sdk import WebClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from bot.app import build_services
+from bot.app import build_services, build_slack_client
 from bot.cli import app as cli
 from bot.config import Settings
 from bot.fake_slack import FakeSlack, RecordedCall
@@ -58,8 +57,8 @@ def posted(fake: FakeSlack, channel: str) -> list[RecordedCall]:
 
 
 def slack_services(settings: Settings, engine: Any, fake: FakeSlack) -> Services:
-    client = WebClient(token="xoxb-test", base_url=fake.api_url, timeout=2, retry_handlers=[])
-    return build_services(settings, engine=engine, slack=client)
+    """Services posting through the production client set-up (retry handlers included)."""
+    return build_services(settings, engine=engine, slack=build_slack_client(settings, timeout=2))
 
 
 def remind(settings: Settings, *args: str) -> tuple[int, str]:
@@ -254,3 +253,82 @@ def test_open_shows_the_request_only_to_the_presser(app: RunningApp) -> None:
     ]
     assert f"DSR-{number}" in message_text(shown.params)
     assert shown.params["response_type"] == "ephemeral"
+
+
+def test_a_short_retry_after_is_waited_out_in_place(
+    settings: Settings, engine: Any, fake_slack: FakeSlack
+) -> None:
+    services = slack_services(settings, engine, fake_slack)
+    overdue_request(services)
+    fake_slack.reset()
+    fake_slack.fail("chat.postMessage", status=429, retry_after=1, times=1)
+    report = services.reminders.sweep()
+    assert report.failed == 0 and report.sent == 2
+    assert len(posted(fake_slack, AGENT)) == 1
+
+
+def _submit_reason(app: RunningApp, user: str, view: dict[str, Any], reason: str) -> Any:
+    payload = {
+        "type": "view_submission",
+        "user": {"id": user},
+        "view": {
+            **view,
+            "id": "V9",
+            "state": {
+                "values": {"reason": {"value": {"type": "plain_text_input", "value": reason}}}
+            },
+        },
+    }
+    return app.slack.interaction(payload).json()
+
+
+def test_mark_fulfilled_asks_for_a_reason_and_closes_a_verified_request(app: RunningApp) -> None:
+    number = overdue_request(app.services)
+    app.services.requests.verify_by_method(ADMIN, number, "strong e-identification")
+    announcement = app.fake.wait_for(
+        "chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL
+    )[0]
+    _press(app, ADMIN, announcement, "dsr_fulfil", number)
+    view = app.fake.wait_for("views.open")[0].params["view"]
+    assert view["callback_id"] == "dsr_close_modal"
+    body = _submit_reason(app, ADMIN, view, "")
+    assert body["response_action"] == "errors" and "reason" in body["errors"]
+    body = _submit_reason(app, ADMIN, view, "data sent by registered mail")
+    assert body["response_action"] == "update"
+    assert app.services.requests.show(ADMIN, number).summary.status == "completed"
+
+
+def test_extend_from_a_button_is_refused_to_an_agent_before_any_form_opens(
+    app: RunningApp,
+) -> None:
+    number = overdue_request(app.services)
+    announcement = app.fake.wait_for(
+        "chat.postMessage", predicate=lambda c: c.params.get("channel") == CHANNEL
+    )[0]
+    _, response_url = _press(app, AGENT, announcement, "dsr_extend", number)
+    refusal = app.fake.wait_for(
+        "response_url", predicate=lambda c: c.params["_url"] == response_url
+    )[0]
+    assert "missing permission: execute_requests" in message_text(refusal.params)
+    assert app.fake.calls_to("views.open") == []
+
+
+def test_the_assignee_is_reminded_to_tell_the_requester_about_an_extension(
+    settings: Settings, engine: Any, fake_slack: FakeSlack
+) -> None:
+    services = slack_services(settings, engine, fake_slack)
+    with services.context.transaction("test") as tx:
+        from bot.services.staff import grant_role
+
+        grant_role(tx, AGENT, Role.AGENT)
+    services.customers.create(ADMIN, {"name": "Jatko Oy"})
+    created = services.requests.create(ADMIN, "10001", "access")
+    number = created.summary.number
+    services.requests.assign(ADMIN, number, AGENT)
+    services.requests.extend(ADMIN, number, "large amount of data")
+    services.reminders.sweep()
+    dm = posted(fake_slack, AGENT)
+    assert len(dm) == 1
+    assert "Tell the requester about the extension" in message_text(dm[0].params)
+    told = [e for b in dm[0].params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert any(e["action_id"] == "dsr_told" for e in told)

@@ -1,0 +1,41 @@
+"""The scheduler runs the sweep on REGBOT_DIGEST_CRON in REGBOT_TIMEZONE and retries the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from pathlib import Path
+
+from sqlalchemy import create_engine
+
+from bot.app import build_services
+from bot.config import load_settings
+from bot.scheduler import DELIVERY_INTERVAL_SECONDS, build_scheduler
+
+
+def test_the_sweep_fires_at_eight_on_weekdays_helsinki_time(tmp_path: Path) -> None:
+    settings = load_settings(database_url=f"sqlite:///{tmp_path}/x.db")
+    services = build_services(settings, engine=create_engine(settings.database_url))
+    scheduler = build_scheduler(services, settings)
+    sweep = scheduler.get_job("reminder-sweep")
+    assert sweep is not None
+    helsinki = zoneinfo.ZoneInfo("Europe/Helsinki")
+    friday_evening = dt.datetime(2026, 11, 27, 18, 0, tzinfo=helsinki)
+    fire = sweep.trigger.get_next_fire_time(None, friday_evening)
+    assert fire == dt.datetime(2026, 11, 30, 8, 0, tzinfo=helsinki)
+    delivery = scheduler.get_job("outbox-delivery")
+    assert delivery is not None
+    assert delivery.trigger.interval == dt.timedelta(seconds=DELIVERY_INTERVAL_SECONDS)
+
+
+def test_a_custom_cron_and_time_zone_are_honoured(tmp_path: Path) -> None:
+    settings = load_settings(
+        database_url=f"sqlite:///{tmp_path}/x.db", digest_cron="30 6 * * *", timezone="UTC"
+    )
+    services = build_services(settings, engine=create_engine(settings.database_url))
+    sweep = build_scheduler(services, settings).get_job("reminder-sweep")
+    assert sweep is not None
+    now = dt.datetime(2026, 11, 28, 7, 0, tzinfo=dt.UTC)
+    assert sweep.trigger.get_next_fire_time(None, now) == dt.datetime(
+        2026, 11, 29, 6, 30, tzinfo=dt.UTC
+    )
