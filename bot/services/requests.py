@@ -220,7 +220,9 @@ class RequestService:
             )
             tx.session.add(request)
             tx.session.flush()
-            _event(tx, request, "created", None, RequestStatus.RECEIVED.value, request_type.value)
+            add_event(
+                tx, request, "created", None, RequestStatus.RECEIVED.value, request_type.value
+            )
             if marketing:
                 assert customer is not None
                 _apply_marketing_objection(tx, request, customer)
@@ -240,7 +242,7 @@ class RequestService:
             if request.customer_id is not None and request.customer_id != customer.id:
                 raise DomainError("dsr.already_linked", label=request_label(number))
             request.customer_id = customer.id
-            _event(tx, request, "linked", None, None, f"customer {customer.number}")
+            add_event(tx, request, "linked", None, None, f"customer {customer.number}")
             tx.audit("request.link", customer.number, detail=request_label(number))
             return _summary(tx, request, customer)
 
@@ -342,7 +344,7 @@ class RequestService:
             if request.assignee != assignee:
                 previous = request.assignee
                 request.assignee = assignee
-                _event(tx, request, "assigned", None, None, f"{previous or '-'} -> {assignee}")
+                add_event(tx, request, "assigned", None, None, f"{previous or '-'} -> {assignee}")
             tx.audit("request.assign", _customer_number(tx, request), detail=request_label(number))
             return _summary(tx, request, None)
 
@@ -379,7 +381,7 @@ class RequestService:
             customer_number = _customer_number(tx, request)
             if request.code_expires_at is None or request.code_expires_at <= tx.now:
                 request.code_hash = None
-                _event(tx, request, "code_expired", None, None, None)
+                add_event(tx, request, "code_expired", None, None, None)
                 tx.audit("request.code_checked", customer_number, detail="expired")
                 return CodeCheck(
                     number, False, 0, locked=False, expired=True, due_on=request.due_on
@@ -399,9 +401,9 @@ class RequestService:
             left = CODE_ATTEMPTS - request.code_attempts
             if left <= 0:
                 request.code_hash = None
-                _event(tx, request, "code_locked", None, None, f"{CODE_ATTEMPTS} wrong codes")
+                add_event(tx, request, "code_locked", None, None, f"{CODE_ATTEMPTS} wrong codes")
             else:
-                _event(tx, request, "code_failed", None, None, f"{left} attempts left")
+                add_event(tx, request, "code_failed", None, None, f"{left} attempts left")
             tx.audit("request.code_checked", customer_number, detail="wrong")
             return CodeCheck(
                 number,
@@ -458,7 +460,9 @@ class RequestService:
             request.due_on = extended_due_date(request.received_on)
             request.extended_at = tx.now
             request.extension_reason = reason
-            _event(tx, request, "extended", None, None, f"{old_due} -> {request.due_on}: {reason}")
+            add_event(
+                tx, request, "extended", None, None, f"{old_due} -> {request.due_on}: {reason}"
+            )
             tx.audit("request.extend", _customer_number(tx, request), detail=request_label(number))
             return _summary(tx, request, None)
 
@@ -471,7 +475,7 @@ class RequestService:
                 raise DomainError("dsr.not_extended", label=request_label(number))
             if request.requester_told_of_extension_at is None:
                 request.requester_told_of_extension_at = tx.now
-                _event(tx, request, "requester_told", None, None, "told of the extension")
+                add_event(tx, request, "requester_told", None, None, "told of the extension")
             tx.audit("request.told", _customer_number(tx, request), detail=request_label(number))
             return _summary(tx, request, None)
 
@@ -577,7 +581,7 @@ def _transition(
 ) -> None:
     current = request.status
     if current == target:
-        _event(tx, request, kind, None, None, detail)
+        add_event(tx, request, kind, None, None, detail)
         return
     if target not in TRANSITIONS.get(current, frozenset()):
         raise DomainError(
@@ -587,10 +591,10 @@ def _transition(
             target=target,
         )
     request.status = target
-    _event(tx, request, kind, current, target, detail)
+    add_event(tx, request, kind, current, target, detail)
 
 
-def _event(
+def add_event(
     tx: Tx,
     request: DataSubjectRequest,
     kind: str,
@@ -598,6 +602,7 @@ def _event(
     to_status: str | None,
     detail: str | None,
 ) -> None:
+    """Record one step of a request's life, with the actor and time of the transaction."""
     tx.session.add(
         RequestEvent(
             request_id=request.id,

@@ -1,0 +1,345 @@
+"""Access and portability export (SPEC §5.5): every category of §2 for one customer.
+
+The JSON document is written as it is read — list sections are streamed row by row from the
+database (`yield_per`), never built in memory — to a file created 0600 in REGBOT_EXPORT_DIR,
+beside a human-readable summary. Password hashes and the internal audit chain are described,
+not exported. The key layout is documented in docs/EXPORT.md and versioned by `format_version`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from bot.permissions import Permission
+from bot.services.customers import find_customer
+from bot.services.errors import DomainError
+from bot.services.requests import add_event, request_label
+from bot.services.unit import ServiceContext, Tx
+from storage.models import (
+    BillingProfile,
+    Consent,
+    ContactPerson,
+    Contract,
+    Correspondence,
+    Customer,
+    DataSubjectRequest,
+    Disclosure,
+    FieldChange,
+    Invoice,
+    RequestEvent,
+    RequestType,
+    ServiceUser,
+    UsageEvent,
+)
+
+FORMAT = "regbot.customer-export"
+FORMAT_VERSION = 1
+STREAM_BATCH = 1000
+EXPORTABLE_REQUEST_TYPES = (RequestType.ACCESS.value, RequestType.PORTABILITY.value)
+
+NOT_EXPORTED = {
+    "password_hashes": "Service users' passwords are stored only as one-way argon2id hashes. "
+    "A hash is a security control, not information about the person; it is not exported.",
+    "audit_trail": "The register keeps a hash-chained log of who read or changed this "
+    "customer's data. It is an internal security record; its entries about this customer can "
+    "be listed on request by the data protection contact.",
+    "verification_codes": "One-time identity verification codes are stored only as hashes "
+    "and expire within 24 hours.",
+}
+
+NOT_EXPORTED_MARK = "not exported (see not_exported.password_hashes)"
+_CUSTOMER_FIELDS = (
+    "number", "kind", "name", "business_id", "vat_id", "email", "phone", "street",
+    "postal_code", "city", "country", "language", "status", "marketing_opt_out",
+    "marketing_opt_out_at", "marketing_opt_out_source", "created_at", "updated_at", "erased_at",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    number: int
+    json_path: Path
+    summary_path: Path
+    counts: dict[str, int]
+    bytes_written: int
+    request_number: int | None
+
+
+@dataclass
+class _Counts:
+    values: dict[str, int] = field(default_factory=dict)
+
+
+class ExportService:
+    """Writes a customer's data export and records it on a linked request."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self._context = context
+
+    def export(self, actor: str, ref: str, *, request_number: int | None = None) -> ExportResult:
+        """Write the JSON export and its summary; return where they are."""
+        with self._context.transaction(actor) as tx:
+            tx.authorize(Permission.EXECUTE_REQUESTS, "customer.export")
+            customer = find_customer(tx.session, ref)
+            request = _linked_request(tx, customer, request_number)
+            directory = _export_dir(tx.settings.export_dir)
+            stamp = tx.now.strftime("%Y%m%dT%H%M%SZ")
+            json_path = directory / f"customer-{customer.number}-{stamp}.json"
+            summary_path = directory / f"customer-{customer.number}-{stamp}.txt"
+            counts = _Counts()
+            with _private_file(json_path) as out:
+                _write_document(tx, customer, out, counts)
+            with _private_file(summary_path) as out:
+                out.write(_summary_text(customer, counts.values, tx.now, json_path.name))
+            if request is not None:
+                add_event(tx, request, "exported", None, None, json_path.name)
+            tx.audit(
+                "customer.export",
+                customer.number,
+                detail=request_label(request.number) if request else None,
+            )
+            return ExportResult(
+                number=customer.number,
+                json_path=json_path,
+                summary_path=summary_path,
+                counts=counts.values,
+                bytes_written=json_path.stat().st_size,
+                request_number=request.number if request else None,
+            )
+
+
+def _linked_request(
+    tx: Tx, customer: Customer, request_number: int | None
+) -> DataSubjectRequest | None:
+    if request_number is None:
+        return None
+    request = tx.session.execute(
+        select(DataSubjectRequest).where(DataSubjectRequest.number == request_number)
+    ).scalar_one_or_none()
+    if request is None:
+        raise DomainError("dsr.not_found", label=request_label(request_number))
+    if request.type not in EXPORTABLE_REQUEST_TYPES:
+        raise DomainError("export.wrong_request_type", label=request_label(request_number))
+    if request.customer_id not in (None, customer.id):
+        raise DomainError("export.other_customer", label=request_label(request_number))
+    return request
+
+
+def _export_dir(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+@contextmanager
+def _private_file(path: Path) -> Iterator[IO[str]]:
+    """A new file only its owner can read or write (0600), whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        yield handle
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat() if value.tzinfo else value.isoformat() + "Z"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _row(mapping: Mapping[Any, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {name: _value(mapping[name]) for name in fields}
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+
+
+class _Writer:
+    """Writes one JSON object key by key; list sections are streamed item by item."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self._out = out
+        self._first = True
+        out.write("{")
+
+    def key(self, name: str) -> None:
+        self._out.write(("\n  " if self._first else ",\n  ") + _dump(name) + ": ")
+        self._first = False
+
+    def value(self, name: str, value: Any) -> None:
+        self.key(name)
+        self._out.write(_dump(value))
+
+    def stream(self, name: str, rows: Iterator[dict[str, Any]]) -> int:
+        self.key(name)
+        self._out.write("[")
+        count = 0
+        for row in rows:
+            self._out.write(("\n    " if count == 0 else ",\n    ") + _dump(row))
+            count += 1
+        self._out.write("\n  ]" if count else "]")
+        return count
+
+    def close(self) -> None:
+        self._out.write("\n}\n")
+
+
+def _stream(
+    session: Session, query: Select[Any], fields: tuple[str, ...]
+) -> Iterator[dict[str, Any]]:
+    result = session.execute(query.execution_options(yield_per=STREAM_BATCH))
+    for mapping in result.mappings():
+        yield _row(mapping, fields)
+
+
+def _columns(model: Any, fields: tuple[str, ...]) -> Select[Any]:
+    return select(*(getattr(model, f) for f in fields))
+
+
+def _write_document(tx: Tx, customer: Customer, out: IO[str], counts: _Counts) -> None:
+    s, cid = tx.session, customer.id
+    w = _Writer(out)
+    w.value("format", FORMAT)
+    w.value("format_version", FORMAT_VERSION)
+    w.value("generated_at", _value(tx.now))
+    w.value("controller", tx.settings.controller_name)
+    w.value("register", tx.settings.register_name)
+    w.value("customer", {f: _value(getattr(customer, f)) for f in _CUSTOMER_FIELDS})
+
+    sections: list[tuple[str, Any, tuple[str, ...], Any]] = [
+        ("contacts", ContactPerson, ("id", "name", "title", "email", "phone", "created_at"),
+         ContactPerson.id),
+        ("service_users", ServiceUser,
+         ("id", "username", "name", "email", "disabled", "last_login_at", "created_at"),
+         ServiceUser.id),
+        ("contracts", Contract,
+         ("id", "product", "plan", "start_date", "end_date", "status", "reference", "created_at"),
+         Contract.id),
+        ("invoices", Invoice,
+         ("number", "invoice_date", "amount_cents", "status", "retained_until"),
+         Invoice.invoice_date),
+        ("correspondence", Correspondence,
+         ("id", "occurred_at", "channel", "direction", "subject", "body", "contact_person_id",
+          "recording_uri", "slack_permalink", "logged_by", "created_at"),
+         Correspondence.occurred_at),
+        ("usage_events", UsageEvent, ("at", "username", "kind", "source_ip", "detail"),
+         UsageEvent.at),
+        ("consents", Consent,
+         ("id", "purpose", "given_at", "withdrawn_at", "evidence", "recorded_by", "withdrawn_by"),
+         Consent.given_at),
+        ("disclosures", Disclosure,
+         ("at", "recipient", "basis", "law_reference", "country", "data_description",
+          "recorded_by"),
+         Disclosure.at),
+        ("field_history", FieldChange,
+         ("at", "actor", "entity", "entity_id", "field", "old_value", "new_value", "source"),
+         FieldChange.at),
+    ]  # fmt: skip
+    billing = s.execute(
+        select(BillingProfile).where(BillingProfile.customer_id == cid)
+    ).scalar_one_or_none()
+    w.value(
+        "billing",
+        None
+        if billing is None
+        else {
+            f: getattr(billing, f)
+            for f in (
+                "billing_street", "billing_postal_code", "billing_city", "billing_country",
+                "billing_email", "einvoice_address", "einvoice_operator", "payment_terms_days",
+            )
+        },
+    )  # fmt: skip
+    for name, model, fields, order in sections:
+        query = _columns(model, fields).where(model.customer_id == cid).order_by(order)
+        if name == "service_users":
+            counts.values[name] = w.stream(name, _service_users(s, query, fields))
+        else:
+            counts.values[name] = w.stream(name, _stream(s, query, fields))
+    counts.values["requests"] = w.stream("requests", _requests(s, cid))
+    w.value("not_exported", NOT_EXPORTED)
+    w.close()
+
+
+def _service_users(
+    session: Session, query: Select[Any], fields: tuple[str, ...]
+) -> Iterator[dict[str, Any]]:
+    for row in _stream(session, query, fields):
+        row["password"] = NOT_EXPORTED_MARK
+        yield row
+
+
+def _requests(session: Session, customer_id: int) -> Iterator[dict[str, Any]]:
+    requests = session.execute(
+        select(DataSubjectRequest)
+        .where(DataSubjectRequest.customer_id == customer_id)
+        .order_by(DataSubjectRequest.number)
+    ).scalars()
+    for r in requests:
+        events = session.execute(
+            select(RequestEvent).where(RequestEvent.request_id == r.id).order_by(RequestEvent.id)
+        ).scalars()
+        yield {
+            "id": request_label(r.number),
+            "type": r.type,
+            "status": r.status,
+            "received_on": _value(r.received_on),
+            "due_on": _value(r.due_on),
+            "original_due_on": _value(r.original_due_on),
+            "via": r.via,
+            "requester": r.requester,
+            "note": r.note,
+            "extension_reason": r.extension_reason,
+            "verification_method": r.verification_method,
+            "closed_at": _value(r.closed_at),
+            "outcome_reason": r.outcome_reason,
+            "events": [
+                {
+                    "at": _value(e.at),
+                    "actor": e.actor,
+                    "kind": e.kind,
+                    "from_status": e.from_status,
+                    "to_status": e.to_status,
+                    "detail": e.detail,
+                }
+                for e in events
+            ],
+        }
+
+
+def _summary_text(
+    customer: Customer, counts: dict[str, int], now: dt.datetime, json_name: str
+) -> str:
+    lines = [
+        f"Customer register export — customer {customer.number}",
+        f"Created {now.isoformat(timespec='seconds')}; machine-readable data: {json_name}",
+        "",
+        f"Name: {customer.name}",
+        f"Business ID: {customer.business_id or '-'}",
+        f"E-mail: {customer.email or '-'}",
+        f"Phone: {customer.phone or '-'}",
+        "Address: "
+        + (", ".join(p for p in (customer.street, customer.postal_code, customer.city) if p) or "-")
+        + f" ({customer.country})",
+        f"Status: {customer.status}",
+        f"Direct marketing forbidden: {'yes' if customer.marketing_opt_out else 'no'}",
+        "",
+        "Records included:",
+        *(f"  {name.replace('_', ' ')}: {count}" for name, count in counts.items()),
+        "",
+        "Not included, and why:",
+        *(f"  {name.replace('_', ' ')}: {why}" for name, why in NOT_EXPORTED.items()),
+        "",
+    ]
+    return "\n".join(lines)
