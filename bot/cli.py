@@ -330,6 +330,104 @@ def import_customers(
     )
 
 
+@import_app.command("usage")
+def import_usage(
+    file: Annotated[
+        Path,
+        typer.Argument(help="JSON Lines: one event object a line.", exists=True, dir_okay=False),
+    ],
+) -> None:
+    """Import service usage events (login, login_failed, logout, …) all or nothing."""
+    settings = settings_or_exit()
+    t = Translator("en")
+    with operator_errors(settings):
+        services = _services(settings)
+        progress, update = _progress("Importing usage events")
+        with progress:
+            report = services.usage.import_file(CLI_ACTOR, file, progress=update)
+    for bad in report.bad[:50]:
+        err.print(
+            f"line {bad.position}: {t(bad.key, **bad.params)}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    if report.bad_count > 50:
+        err.print(f"… and {report.bad_count - 50} more bad lines")
+    if not report.written:
+        fail(f"{report.bad_count} bad line(s); nothing was imported", code=1)
+    out.print(
+        f"Imported {report.stored} usage events; last login moved forward for "
+        f"{report.logins_updated} service user(s)."
+    )
+
+
+@import_app.command("business-register")
+def import_business_register(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="JSON from PRH's open-data API (opendata-ytj-api v3 companies).",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
+    dry_run: Annotated[bool, typer.Option(help="Show what would change; change nothing.")] = False,
+) -> None:
+    """Update company names and addresses from the business register, matched by business ID."""
+    settings = settings_or_exit()
+    t = Translator("en")
+    with operator_errors(settings):
+        services = _services(settings)
+        progress, update = _progress("Reading the business register")
+        with progress:
+            report = services.business_register.import_file(file, dry_run=dry_run, progress=update)
+    for bad in report.problems[:50]:
+        who = f" ({bad.business_id})" if bad.business_id else ""
+        err.print(
+            f"company #{bad.position}{who}: {t(bad.key, **bad.params)}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    if len(report.problems) > 50:
+        err.print(f"… and {len(report.problems) - 50} more bad companies")
+    if report.problems:
+        fail(f"{len(report.problems)} bad compan(y/ies); nothing was changed", code=1)
+    for change in report.updated:
+        fields = "; ".join(f"{c.field}: {_shown(c.old)} → {_shown(c.new)}" for c in change.changes)
+        out.print(
+            f"{change.number} ({change.business_id}): {fields}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    if report.not_in_register:
+        out.print(
+            "Not customers in the register: " + ", ".join(report.not_in_register),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    if report.erased:
+        out.print(
+            "Erased customers left alone: " + ", ".join(str(n) for n in report.erased),
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+    verb = "Would update" if dry_run else "Updated"
+    out.print(
+        f"{verb} {len(report.updated)} customer(s); {report.unchanged} unchanged, "
+        f"{len(report.not_in_register)} not in the register"
+        + (" (dry run: nothing was changed)." if dry_run else ".")
+    )
+
+
+def _shown(value: str | None) -> str:
+    return "∅" if value is None else value
+
+
 # --- staff ---------------------------------------------------------------------------------
 
 

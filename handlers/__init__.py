@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import admin, coming, customers, home, requests
+from handlers import admin, coming, comms, customers, home, requests, shortcuts
 from handlers.common import HandlerDeps
 
 
@@ -13,6 +13,7 @@ def register_handlers(app: App, deps: HandlerDeps) -> None:
     customers.register(app, deps)
     admin.register(app, deps)
     requests.register(app, deps)
+    comms.register(app, deps)
     coming.register(app, deps)
+    shortcuts.register(app, deps)
     home.register(app, deps)
-    home.register_shortcut(app, deps)

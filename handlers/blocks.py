@@ -18,6 +18,7 @@ from bot.services.audit import AuditListing
 from bot.services.customers import CustomerCard, FindResult, History
 from bot.services.staff import StaffEntry
 from bot.services.stats import RegisterStats
+from bot.services.usage import UsageSummary
 from bot.text import clip, escape_mrkdwn
 
 Block = dict[str, Any]
@@ -41,7 +42,7 @@ USAGE: dict[str, list[str]] = {
     ],
     "/comms": [
         "/comms log REF CHANNEL [dir=in|out] [at=YYYY-MM-DD[THH:MM]] [recording=URI] SUMMARY...",
-        "/comms list REF [N]",
+        "/comms list REF [N] [page=P]",
     ],
     "/dsr": [
         '/dsr new REF|- TYPE [received=YYYY-MM-DD] [via=CHANNEL] [requester="..."] [NOTE...]',
@@ -262,10 +263,39 @@ def card_message(t: Translator, card: CustomerCard, tz: zoneinfo.ZoneInfo) -> Me
             f"{fmt_money(b.open_amount_cents)}",
         ]
         blocks.append(section(f"*{t('card.billing')}*\n" + "\n".join(parts)))
+    if card.usage is not None:
+        blocks.append(usage_section(t, card.usage, tz))
     if card.withheld:
         withheld = ", ".join(t("withheld." + w) for w in card.withheld)
         blocks.append(context(t("card.withheld", sections=withheld)))
     return message(blocks[:MAX_MESSAGE_BLOCKS], f"{card.number} {esc(card.name)}")
+
+
+def usage_section(t: Translator, usage: UsageSummary, tz: zoneinfo.ZoneInfo) -> Block:
+    """Service usage on the card: last login and its address, failed logins, last error."""
+    if usage.total_events == 0:
+        return section(f"*{t('card.usage')}*\n{t('card.usage_none')}")
+    if usage.last_login_at is not None:
+        login = t(
+            "card.usage_last_login",
+            at=fmt_time(usage.last_login_at, tz),
+            ip=esc(usage.last_login_ip or "–"),
+            username=esc(usage.last_login_username or "–"),
+        )
+    else:
+        login = t("card.usage_no_login")
+    lines = [login, t("card.usage_failed", n=usage.failed_logins_30d)]
+    if usage.last_error_at is not None:
+        lines.append(
+            t(
+                "card.usage_last_error",
+                at=fmt_time(usage.last_error_at, tz),
+                detail=esc(clip(usage.last_error_detail or "–", 300)),
+            )
+        )
+    else:
+        lines.append(t("card.usage_no_error"))
+    return section(f"*{t('card.usage')}*\n" + "\n".join(lines))
 
 
 def history_message(t: Translator, history: History, tz: zoneinfo.ZoneInfo) -> Message:

@@ -1,5 +1,5 @@
-"""`/comms` and `/dsr`: registered so Slack never sees an error; they answer `help` and say
-which subcommands are still being built (issues #3 and #4)."""
+"""`/dsr`: registered so Slack never sees an error; it answers `help` and says which
+subcommands are still being built (issue #4). `/comms` lives in handlers/comms.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from handlers.parsing import head_and_rest
 
 
 def register(app: App, deps: HandlerDeps) -> None:
-    """Attach /comms and /dsr."""
+    """Attach /dsr."""
     t = deps.t
 
     def answer(command_name: str, text: str, respond: Respond) -> None:
@@ -22,11 +22,6 @@ def register(app: App, deps: HandlerDeps) -> None:
             reply(respond, help_message(t, command_name))
         else:
             reply(respond, text_message(t("common.coming", command=f"{command_name} {sub}")))
-
-    @app.command("/comms")
-    def handle_comms(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
-        ack()
-        answer("/comms", command.get("text") or "", respond)
 
     @app.command("/dsr")
     def handle_dsr(ack: Ack, command: dict[str, Any], respond: Respond) -> None:

@@ -1,21 +1,27 @@
-"""The App Home tab: a greeting and the staff member's role (request lists come with #4)."""
+"""The App Home tab (SPEC §4.2): greeting, role, recently viewed customers, and room for the
+data-subject-request lists (#4): the `extra_blocks` callback of `register`."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from handlers.blocks import context, header, section
+from handlers.blocks import Block
 from handlers.common import HandlerDeps
+from handlers.comms_blocks import home_view
 
 logger = logging.getLogger("regbot.handlers.home")
 
+# Blocks to add below the customer part of the tab, for a user (e.g. their open requests, #4).
+ExtraBlocks = Callable[[str], Sequence[Block]]
 
-def register(app: App, deps: HandlerDeps) -> None:
+
+def register(app: App, deps: HandlerDeps, extra_blocks: ExtraBlocks | None = None) -> None:
     """Publish the home view when a user opens the tab."""
     t = deps.t
 
@@ -24,31 +30,14 @@ def register(app: App, deps: HandlerDeps) -> None:
         if event.get("tab", "home") != "home":
             return
         user = event["user"]
-        role = deps.services.staff.role_of(user)
-        blocks = [header(t("home.title"))]
-        if role is None:
-            blocks.append(section(t("home.not_staff")))
-        else:
-            blocks.append(section(t("home.greeting", user=f"<@{user}>", role=role.value)))
-            blocks.append(context(t("home.commands")))
         try:
-            client.views_publish(user_id=user, view={"type": "home", "blocks": blocks})
+            overview = deps.services.home.overview(user)
+            extra = extra_blocks(user) if extra_blocks and overview.role is not None else ()
+            view = home_view(t, user, overview, extra_blocks=extra)
+        except Exception:
+            logger.exception("building the home view failed unexpectedly")
+            return
+        try:
+            client.views_publish(user_id=user, view=view)
         except SlackApiError as exc:
             logger.warning("could not publish the home view: %s", exc.response.get("error"))
-
-
-def register_shortcut(app: App, deps: HandlerDeps) -> None:
-    """The `log_message` shortcut answers until correspondence logging lands (#3)."""
-    t = deps.t
-
-    @app.shortcut("log_message")
-    def handle_log_message(ack: Any, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        try:
-            client.chat_postEphemeral(
-                channel=body["channel"]["id"],
-                user=body["user"]["id"],
-                text=t("common.coming", command="Log to customer register"),
-            )
-        except SlackApiError as exc:
-            logger.warning("could not answer a shortcut: %s", exc.response.get("error"))

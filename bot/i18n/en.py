@@ -10,7 +10,6 @@ _CORE: dict[str, str] = {
     "common.and_more": "… and {n} more",
     "common.coming": "`{command}` is not available yet; it is being built.",
     "help.customer": "look up and update customers",
-    "help.comms": "log and list correspondence with a customer (coming soon)",
     "help.register": "staff roles, the audit trail and register statistics",
     # errors
     "error.not_staff": "Sorry, only registered staff may use the customer register. "

@@ -10,7 +10,6 @@ _CORE: dict[str, str] = {
     "common.and_more": "… ja {n} muuta",
     "common.coming": "`{command}` ei ole vielä käytössä; sitä rakennetaan.",
     "help.customer": "asiakkaiden haku ja päivitys",
-    "help.comms": "asiakasviestinnän kirjaus ja listaus (tulossa)",
     "help.register": "henkilöstön roolit, lokitiedot ja rekisterin tilastot",
     # errors
     "error.not_staff": "Valitettavasti asiakasrekisteriä voi käyttää vain rekisteröity "

@@ -24,6 +24,7 @@ from bot.passwords import hash_password, is_importable_hash, needs_rehash, verif
 from bot.permissions import Permission, allows
 from bot.services.errors import DomainError, InvalidInput, NotFound
 from bot.services.unit import ServiceContext, Tx
+from bot.services.usage import UsageSummary, usage_summary
 from bot.text import fold
 from storage.models import (
     BillingProfile,
@@ -123,6 +124,8 @@ class CustomerCard:
     contracts: list[ContractView]
     billing: BillingView | None
     withheld: tuple[str, ...]
+    # Service usage (notice §5(h)); None when the role may not read usage logs.
+    usage: UsageSummary | None = None
 
 
 @dataclass(frozen=True)
@@ -219,10 +222,13 @@ class CustomerService:
                 billing = _billing_view(tx.session, customer)
             else:
                 withheld.append("billing")
-            if not allows(role, Permission.READ_CORRESPONDENCE):
+            usage = None
+            if allows(role, Permission.READ_CORRESPONDENCE):
+                usage = usage_summary(tx.session, customer.id, tx.now)
+            else:
                 withheld.append("correspondence")
             tx.audit("customer.show", customer.number)
-            return _card(customer, billing, tuple(withheld))
+            return _card(customer, billing, tuple(withheld), usage)
 
     def create(
         self, actor: str, raw: Mapping[str, str], *, source: Source = Source.STAFF
@@ -649,7 +655,10 @@ def _billing_view(session: Session, customer: Customer) -> BillingView:
 
 
 def _card(
-    customer: Customer, billing: BillingView | None, withheld: tuple[str, ...]
+    customer: Customer,
+    billing: BillingView | None,
+    withheld: tuple[str, ...],
+    usage: UsageSummary | None = None,
 ) -> CustomerCard:
     return CustomerCard(
         number=customer.number,
@@ -690,4 +699,5 @@ def _card(
         ],
         billing=billing,
         withheld=withheld,
+        usage=usage,
     )

@@ -230,10 +230,9 @@ def test_unknown_subcommands_and_bad_quotes_get_one_clear_sentence(app: RunningA
     assert "No customer matches 99999" in app.reply_text("/customer", "show 99999")
 
 
-def test_comms_and_dsr_answer_help_and_say_what_is_coming(app: RunningApp) -> None:
+def test_comms_and_dsr_answer_help(app: RunningApp) -> None:
     assert "/comms log REF CHANNEL" in app.reply_text("/comms", "help")
     assert "/dsr new" in app.reply_text("/dsr", "")
-    assert "not available yet" in app.reply_text("/dsr", "list")
 
 
 def test_a_missing_name_is_one_clear_sentence(app: RunningApp) -> None:
