@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     usage_retention_days: int = Field(
         default=365, ge=1, le=3650, validation_alias="REGBOT_USAGE_RETENTION_DAYS"
     )
+    consent_purposes: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), validation_alias="REGBOT_CONSENT_PURPOSES"
+    )
     usage_token: str | None = Field(default=None, validation_alias="REGBOT_USAGE_TOKEN")
 
     controller_name: str = Field(default="Esimerkki Oy", validation_alias="REGBOT_CONTROLLER_NAME")
@@ -67,6 +70,17 @@ class Settings(BaseSettings):
                 if not _SLACK_USER_ID.match(user_id):
                     raise ValueError(f"{user_id!r} is not a Slack user ID like U012ABC")
             return ids
+        return value
+
+    @field_validator("consent_purposes", mode="before")
+    @classmethod
+    def _split_purposes(cls, value: object) -> object:
+        if isinstance(value, str):
+            purposes = tuple(p.strip().lower() for p in value.split(",") if p.strip())
+            for purpose in purposes:
+                if not re.fullmatch(r"[a-z][a-z0-9_]{1,59}", purpose):
+                    raise ValueError(f"{purpose!r} is not a purpose name like newsletter_partner")
+            return purposes
         return value
 
     @field_validator("timezone")

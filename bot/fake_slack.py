@@ -564,6 +564,9 @@ class _FakeSlackServer(ThreadingHTTPServer):
     daemon_threads = True
     # close() wakes delayed requests itself; never block shutdown on a slow handler.
     block_on_close = False
+    # Many clients at once (concurrent sweeps, load tests): the default backlog of 5 makes the
+    # kernel reset connections, which would look like a Slack outage.
+    request_queue_size = 256
 
     def __init__(self, address: tuple[str, int], handler: type[_Handler], fake: FakeSlack) -> None:
         self.fake = fake

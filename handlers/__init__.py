@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import admin, coming, comms, customers, home, requests, shortcuts
+from handlers import admin, comms, customers, home, requests, rights, shortcuts
 from handlers.common import HandlerDeps
+from handlers.request_blocks import home_request_blocks
 
 
 def register_handlers(app: App, deps: HandlerDeps) -> None:
@@ -14,6 +15,10 @@ def register_handlers(app: App, deps: HandlerDeps) -> None:
     admin.register(app, deps)
     requests.register(app, deps)
     comms.register(app, deps)
-    coming.register(app, deps)
+    rights.register(app, deps)
     shortcuts.register(app, deps)
-    home.register(app, deps)
+    home.register(
+        app,
+        deps,
+        extra_blocks=lambda user: home_request_blocks(deps.t, deps.services.requests.home(user)),
+    )

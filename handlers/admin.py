@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from handlers import rights
 from handlers.blocks import (
     SUBCOMMAND_USAGE,
     Message,
@@ -56,8 +57,8 @@ def register(app: App, deps: HandlerDeps) -> None:
             raise ParseError("parse.unexpected_words", words=rest)
         return stats_message(t, services.stats.stats(user))
 
-    def notice(_user: str, _rest: str) -> Message:
-        return text_message(t("common.coming", command="/register notice"))
+    def notice(user: str, rest: str) -> Message:
+        return rights.notice(deps, user, rest)
 
     subcommands: dict[str, Callable[[str, str], Message]] = {
         "roles": roles,

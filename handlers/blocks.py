@@ -39,6 +39,10 @@ USAGE: dict[str, list[str]] = {
         "/customer contact add REF name=... [title=...] [email=...] [phone=...]",
         "/customer user add REF username=... [name=...] [email=...]",
         "/customer optout REF",
+        "/customer consent REF PURPOSE give|withdraw [evidence...]",
+        "/customer disclose REF recipient=... basis=consent|law [law=...] [country=XX] [data=...]",
+        "/customer export REF [request=DSR-N]",
+        "/customer erase REF [confirm] [request=DSR-N]",
     ],
     "/comms": [
         "/comms log REF CHANNEL [dir=in|out] [at=YYYY-MM-DD[THH:MM]] [recording=URI] SUMMARY...",
@@ -61,6 +65,7 @@ USAGE: dict[str, list[str]] = {
         "/register revoke @user",
         "/register audit REF",
         "/register stats",
+        "/register notice [fi|en]",
     ],
 }
 

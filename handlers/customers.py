@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services.errors import DomainError, InvalidInput
+from handlers import rights
 from handlers.blocks import (
     CUSTOMER_MODAL_FIELDS,
     SUBCOMMAND_USAGE,
@@ -116,12 +117,6 @@ def register(app: App, deps: HandlerDeps) -> None:
         number, changed = services.customers.opt_out(user, one_ref(rest, "optout"))
         return text_message(t("optout.done" if changed else "optout.already", number=number))
 
-    def coming(sub: str) -> Callable[[str, str, dict[str, Any], WebClient], Message]:
-        def handler(_u: str, _r: str, _b: dict[str, Any], _c: WebClient) -> Message:
-            return text_message(t("common.coming", command=f"/customer {sub}"))
-
-        return handler
-
     subcommands: dict[str, Callable[[str, str, dict[str, Any], WebClient], Message | None]] = {
         "find": find,
         "show": show,
@@ -131,10 +126,10 @@ def register(app: App, deps: HandlerDeps) -> None:
         "contact": contact,
         "user": user_add,
         "optout": optout,
-        "consent": coming("consent"),
-        "disclose": coming("disclose"),
-        "export": coming("export"),
-        "erase": coming("erase"),
+        "consent": lambda user, rest, _body, _client: rights.consent(deps, user, rest),
+        "disclose": lambda user, rest, _body, _client: rights.disclose(deps, user, rest),
+        "export": lambda user, rest, _body, client: rights.export(deps, user, rest, client),
+        "erase": lambda user, rest, _body, _client: rights.erase(deps, user, rest),
     }
 
     @app.command("/customer")

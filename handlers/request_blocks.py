@@ -14,6 +14,7 @@ from bot.i18n import Translator
 from bot.services.reminders import OutgoingNotification
 from bot.services.requests import (
     CodeIssued,
+    HomeRequests,
     RequestDetail,
     RequestList,
     RequestSummary,
@@ -278,3 +279,18 @@ def reason_modal(t: Translator, callback_id: str, number: int, title_key: str) -
             }
         ],
     }
+
+
+def home_request_blocks(t: Translator, home: HomeRequests) -> list[Block]:
+    """The App Home's request part: my open requests with days left, unassigned, overdue count."""
+    blocks: list[Block] = [
+        {"type": "divider"},
+        section(f"*{t('dsr.home.title')}*  ·  " + t("dsr.home.overdue", n=home.overdue_count)),
+    ]
+    for key, items in (("dsr.home.mine", home.mine), ("dsr.home.unassigned", home.unassigned)):
+        blocks.append(section(f"*{t(key, n=len(items))}*"))
+        if not items:
+            blocks.append(context(t("dsr.home.none")))
+        for s in items[:MAX_REQUESTS_WITH_BUTTONS]:
+            blocks += request_with_buttons(t, s, assign=s.assignee is None)
+    return blocks[:MAX_MESSAGE_BLOCKS]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import comms, requests
+from bot.i18n import comms, requests, rights
 
 _CORE: dict[str, str] = {
     # common
@@ -171,4 +171,4 @@ _CORE: dict[str, str] = {
 }
 
 # Each feature keeps its messages in its own module, merged here.
-MESSAGES: dict[str, str] = {**_CORE, **comms.EN, **requests.EN}
+MESSAGES: dict[str, str] = {**_CORE, **comms.EN, **requests.EN, **rights.EN}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import comms, requests
+from bot.i18n import comms, requests, rights
 
 _CORE: dict[str, str] = {
     # common
@@ -172,4 +172,4 @@ _CORE: dict[str, str] = {
 }
 
 # Each feature keeps its messages in its own module, merged here.
-MESSAGES: dict[str, str] = {**_CORE, **comms.FI, **requests.FI}
+MESSAGES: dict[str, str] = {**_CORE, **comms.FI, **requests.FI, **rights.FI}

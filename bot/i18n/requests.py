@@ -128,6 +128,11 @@ FI: dict[str, str] = {
     "dsr.told_now": "{label}: kirjattu, että pyytäjälle kerrottiin jatkosta. Määräpäivä {due}.",
     "dsr.linked_now": "{label} liitetty asiakkaaseen. Määräpäivä {due}.",
     "dsr.closed_now": "{label} suljettu. (Määräpäivä oli {due}.)",
+    "dsr.home.title": "Rekisteröityjen pyynnöt",
+    "dsr.home.overdue": "myöhässä {n}",
+    "dsr.home.mine": "Omat avoimet pyyntösi ({n})",
+    "dsr.home.unassigned": "Ilman vastuuhenkilöä ({n})",
+    "dsr.home.none": "Ei yhtään.",
 }
 
 EN: dict[str, str] = {
@@ -222,4 +227,9 @@ EN: dict[str, str] = {
     "dsr.told_now": "{label}: recorded that the requester was told of the extension. Due {due}.",
     "dsr.linked_now": "{label} linked to the customer. Due {due}.",
     "dsr.closed_now": "{label} closed. (It was due {due}.)",
+    "dsr.home.title": "Data-subject requests",
+    "dsr.home.overdue": "{n} overdue",
+    "dsr.home.mine": "Your open requests ({n})",
+    "dsr.home.unassigned": "Unassigned ({n})",
+    "dsr.home.none": "None.",
 }
