@@ -34,6 +34,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(staff_app, name="staff")
 app.add_typer(audit_app, name="audit")
+export_app = typer.Typer(help="Data exports (access and portability).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 out = Console()
 err = Console(stderr=True)
@@ -233,6 +235,75 @@ def remind(
             "they stay queued and the next sweep delivers them",
             code=1,
         )
+
+
+@app.command()
+def retention(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be purged; change nothing.")
+    ] = False,
+) -> None:
+    """Purge usage events past REGBOT_USAGE_RETENTION_DAYS, invoices past retention, old codes."""
+    settings = settings_or_exit()
+    with operator_errors(settings):
+        report = _services(settings).retention.run(dry_run=dry_run)
+    verb = "would be purged" if dry_run else "purged"
+    out.print(
+        f"Retention ({'dry run' if dry_run else 'done'}): {report.usage_events} usage event(s) "
+        f"older than {report.usage_cutoff:%Y-%m-%d}, {report.invoices} invoice(s) past their "
+        f"retention date and {report.verification_codes} expired verification code(s) {verb}.",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def notice(
+    language: Annotated[
+        str | None, typer.Option(help="fi or en (default REGBOT_LANGUAGE).")
+    ] = None,
+) -> None:
+    """Print the privacy notice rendered from the settings and the data model."""
+    from bot.notice import notice_as_text
+
+    settings = settings_or_exit()
+    chosen = language or settings.language
+    if chosen not in ("fi", "en"):
+        fail("--language must be fi or en")
+    typer.echo(notice_as_text(settings, chosen))
+
+
+@export_app.command("customer")
+def export_customer(
+    ref: Annotated[str, typer.Argument(help="Customer number or business ID.")],
+    request: Annotated[
+        str | None, typer.Option(help="Record the export on this request, e.g. DSR-12.")
+    ] = None,
+) -> None:
+    """Write a customer's full data export (JSON + summary, files 0600) to REGBOT_EXPORT_DIR."""
+    from bot.services.export import ExportService
+
+    settings = settings_or_exit()
+    number = None
+    if request:
+        digits = request.upper().removeprefix("DSR-").removeprefix("#")
+        if not digits.isdigit():
+            fail(f"{request!r} is not a request number like DSR-12")
+        number = int(digits)
+    with operator_errors(settings):
+        services = _services(settings)
+        # The operator acts as the bootstrap of trust here; the export is audited as 'cli'.
+        result = ExportService(services.context).export_as_operator(
+            CLI_ACTOR, ref, request_number=number
+        )
+    out.print(f"Exported customer {result.number}:", highlight=False)
+    out.print(f"  {result.json_path}", highlight=False, soft_wrap=True)
+    out.print(f"  {result.summary_path}", highlight=False, soft_wrap=True)
+    out.print(
+        "  " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.counts.items()),
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 # --- database ------------------------------------------------------------------------------

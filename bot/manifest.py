@@ -22,7 +22,9 @@ COMMAND_HINTS = {
 BOT_SCOPES = {
     "commands": "the four slash commands and the message shortcut",
     "chat:write": "reminder digests, and direct messages to assignees (posted to the app's DM)",
-    "files:write": "uploading an export to the requester's DM (only when enabled)",
+    "files:write": "uploading an export to the requesting staff member's DM (only when "
+    "REGBOT_EXPORT_TO_SLACK=true)",
+    "im:write": "opening that DM for the export upload",
 }
 BOT_EVENTS = ("app_home_opened",)
 

@@ -16,6 +16,7 @@ from bot.services import Services
 logger = logging.getLogger("regbot.scheduler")
 
 DELIVERY_INTERVAL_SECONDS = 60
+RETENTION_HOUR = 3  # daily, at 03:15 in REGBOT_TIMEZONE
 
 
 def build_scheduler(services: Services, settings: Settings) -> BackgroundScheduler:
@@ -28,6 +29,14 @@ def build_scheduler(services: Services, settings: Settings) -> BackgroundSchedul
         coalesce=True,
         max_instances=1,
         misfire_grace_time=3600,
+    )
+    scheduler.add_job(
+        lambda: _retention(services),
+        CronTrigger(hour=RETENTION_HOUR, minute=15, timezone=settings.tz),
+        id="retention",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=6 * 3600,
     )
     scheduler.add_job(
         lambda: _deliver(services),
@@ -60,3 +69,17 @@ def _deliver(services: Services) -> None:
         services.reminders.deliver_pending()
     except Exception:
         logger.exception("delivering queued notifications failed")
+
+
+def _retention(services: Services) -> None:
+    try:
+        report = services.retention.run()
+    except Exception:
+        logger.exception("the retention job failed")
+        return
+    logger.info(
+        "retention: %s usage events, %s invoices, %s verification codes purged",
+        report.usage_events,
+        report.invoices,
+        report.verification_codes,
+    )

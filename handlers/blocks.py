@@ -268,6 +268,17 @@ def card_message(t: Translator, card: CustomerCard, tz: zoneinfo.ZoneInfo) -> Me
             f"{fmt_money(b.open_amount_cents)}",
         ]
         blocks.append(section(f"*{t('card.billing')}*\n" + "\n".join(parts)))
+    if card.consents:
+        lines = [
+            f"• `{esc(c.purpose)}` — "
+            + (
+                t("card.consent_withdrawn", at=fmt_time(c.withdrawn_at, tz))
+                if c.withdrawn_at
+                else t("card.consent_active", at=fmt_time(c.given_at, tz))
+            )
+            for c in card.consents
+        ]
+        blocks.append(section(f"*{t('card.consents')}*\n" + "\n".join(lines)))
     if card.usage is not None:
         blocks.append(usage_section(t, card.usage, tz))
     if card.withheld:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Select, Subquery, func, literal, select, union_all
@@ -28,6 +28,7 @@ from bot.services.usage import UsageSummary, usage_summary
 from bot.text import fold
 from storage.models import (
     BillingProfile,
+    Consent,
     ContactPerson,
     Customer,
     CustomerStatus,
@@ -126,6 +127,15 @@ class CustomerCard:
     withheld: tuple[str, ...]
     # Service usage (notice §5(h)); None when the role may not read usage logs.
     usage: UsageSummary | None = None
+    # Consents, newest first (notice §7–8); withdrawn ones stay listed with their date.
+    consents: tuple[ConsentLine, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConsentLine:
+    purpose: str
+    given_at: dt.datetime
+    withdrawn_at: dt.datetime | None
 
 
 @dataclass(frozen=True)
@@ -227,8 +237,17 @@ class CustomerService:
                 usage = usage_summary(tx.session, customer.id, tx.now)
             else:
                 withheld.append("correspondence")
+            consents = tuple(
+                ConsentLine(c.purpose, c.given_at, c.withdrawn_at)
+                for c in tx.session.execute(
+                    select(Consent)
+                    .where(Consent.customer_id == customer.id)
+                    .order_by(Consent.given_at.desc(), Consent.id.desc())
+                    .limit(20)
+                ).scalars()
+            )
             tx.audit("customer.show", customer.number)
-            return _card(customer, billing, tuple(withheld), usage)
+            return replace(_card(customer, billing, tuple(withheld), usage), consents=consents)
 
     def create(
         self, actor: str, raw: Mapping[str, str], *, source: Source = Source.STAFF
