@@ -36,6 +36,8 @@ app.add_typer(staff_app, name="staff")
 app.add_typer(audit_app, name="audit")
 export_app = typer.Typer(help="Data exports (access and portability).", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+erasures_app = typer.Typer(help="The erasure journal.", no_args_is_help=True)
+app.add_typer(erasures_app, name="erasures")
 
 out = Console()
 err = Console(stderr=True)
@@ -301,6 +303,70 @@ def export_customer(
     out.print(f"  {result.summary_path}", highlight=False, soft_wrap=True)
     out.print(
         "  " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.counts.items()),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def backup(
+    path: Annotated[Path, typer.Argument(help="Where to write the backup (must not exist).")],
+) -> None:
+    """Back up the register: SQLite online backup, or pg_dump for PostgreSQL."""
+    from bot.backup import BackupError, backup_database
+
+    settings = settings_or_exit()
+    try:
+        written = backup_database(settings.database_url, path)
+    except BackupError as exc:
+        fail(str(exc))
+    out.print(f"Backup written: {written}", highlight=False, soft_wrap=True)
+    out.print(
+        f"Keep the erasure journal ({settings.erasure_journal}) too, on separate storage: "
+        "`regbot restore` re-applies it.",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def restore(
+    path: Annotated[Path, typer.Argument(help="A backup written by `regbot backup` (SQLite).")],
+    reapply: Annotated[
+        bool, typer.Option(help="Re-apply the erasure journal after restoring.")
+    ] = True,
+) -> None:
+    """Restore an SQLite register from a backup (stop regbot first), then re-apply erasures."""
+    from bot.backup import BackupError, restore_database
+
+    settings = settings_or_exit()
+    try:
+        restore_database(settings.database_url, path)
+    except BackupError as exc:
+        fail(str(exc))
+    out.print(f"Restored {settings.database_url} from {path}.", highlight=False, soft_wrap=True)
+    if reapply:
+        _reapply(settings, dry_run=False)
+
+
+@erasures_app.command("reapply")
+def erasures_reapply(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say what would be erased.")
+    ] = False,
+) -> None:
+    """Erase again every journaled customer the database still holds (after a restore)."""
+    _reapply(settings_or_exit(), dry_run=dry_run)
+
+
+def _reapply(settings: Settings, *, dry_run: bool) -> None:
+    with operator_errors(settings):
+        report = _services(settings).erasure.reapply_journal(dry_run=dry_run)
+    verb = "would be erased again" if dry_run else "erased again"
+    out.print(
+        f"Erasure journal: {len(report.reapplied)} customer(s) {verb}"
+        + (f" ({', '.join(map(str, report.reapplied))})" if report.reapplied else "")
+        + f", {len(report.already)} already erased, {len(report.missing)} not in this database.",
         highlight=False,
         soft_wrap=True,
     )

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     consent_purposes: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), validation_alias="REGBOT_CONSENT_PURPOSES"
     )
+    erasure_journal: Path = Field(
+        default=Path("erasure-journal.jsonl"), validation_alias="REGBOT_ERASURE_JOURNAL"
+    )
     usage_token: str | None = Field(default=None, validation_alias="REGBOT_USAGE_TOKEN")
 
     controller_name: str = Field(default="Esimerkki Oy", validation_alias="REGBOT_CONTROLLER_NAME")

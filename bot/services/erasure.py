@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy import Executable, delete, func, select, update
 
+from bot import erasure_journal as journal
+from bot.faults import crash_point
 from bot.permissions import Permission
 from bot.retention import INVOICE_RULE, retained_until
 from bot.services.customers import find_customer
@@ -37,6 +39,7 @@ from storage.models import (
 )
 
 ERASED_MARK = "(erased)"
+CLI_ACTOR = "cli"
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,13 @@ class ErasureReport:
     removed: list[ErasureItem] = field(default_factory=list)
     retained: list[ErasureItem] = field(default_factory=list)
     request_number: int | None = None
+
+
+@dataclass
+class ReapplyReport:
+    reapplied: list[int] = field(default_factory=list)
+    already: list[int] = field(default_factory=list)
+    missing: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,48 @@ class ErasureService:
                 customer.number,
                 detail=request_label(request.number) if request else None,
             )
+            # Journal first, commit second: a journaled erasure that did not commit is simply
+            # applied again by `regbot erasures reapply`; a committed one is never missing.
+            journal.append(
+                tx.settings.erasure_journal,
+                journal.JournalEntry(
+                    customer.number,
+                    tx.now,
+                    actor,
+                    request_label(request.number) if request else None,
+                ),
+            )
+            crash_point("erase.before_commit")
             return report
+
+    def reapply_journal(self, *, dry_run: bool = False) -> ReapplyReport:
+        """Erase again every journaled customer that this database still holds (after a restore)."""
+        report = ReapplyReport()
+        seen: set[int] = set()
+        for entry in journal.read(self._context.settings.erasure_journal):
+            if entry.customer_number in seen:
+                continue
+            seen.add(entry.customer_number)
+            with self._context.transaction(CLI_ACTOR) as tx:
+                customer = tx.session.execute(
+                    select(Customer).where(Customer.number == entry.customer_number)
+                ).scalar_one_or_none()
+                if customer is None:
+                    report.missing.append(entry.customer_number)
+                    continue
+                if customer.status == CustomerStatus.ERASED.value:
+                    report.already.append(entry.customer_number)
+                    continue
+                report.reapplied.append(entry.customer_number)
+                if dry_run:
+                    continue
+                erase_customer(tx, customer)
+                tx.audit(
+                    "customer.erase",
+                    customer.number,
+                    detail=f"re-applied from the erasure journal ({entry.erased_at:%Y-%m-%d})",
+                )
+        return report
 
 
 def erase_customer(tx: Tx, customer: Customer) -> ErasureReport:

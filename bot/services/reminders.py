@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.faults import crash_point
 from bot.services.requests import OPEN_STATUSES, RequestSummary, summaries
 from bot.services.unit import SYSTEM_ACTOR, ServiceContext, Tx
 from storage.models import DataSubjectRequest, Notification, NotificationStatus
@@ -102,6 +103,7 @@ class ReminderService:
                 return report
             report.enqueued = _insert_new(tx, rows)
             tx.audit("reminders.sweep", detail=f"day {report.day}: {report.enqueued} new")
+        crash_point("sweep.after_enqueue")
         delivered = self.deliver_pending()
         report.sent, report.failed, report.errors = (
             delivered.sent,
@@ -121,6 +123,7 @@ class ReminderService:
             batch = self._claim(attempted)
             if not batch:
                 return report
+            crash_point("sweep.after_claim")
             for notification in batch:
                 attempted.add(notification.id)
                 try:
