@@ -19,7 +19,7 @@ from bot.permissions import Permission
 from bot.retention import INVOICE_RULE, retained_until
 from bot.services.customers import find_customer
 from bot.services.errors import DomainError
-from bot.services.requests import add_event, request_label
+from bot.services.requests import add_event, linked_request, request_label
 from bot.services.unit import ServiceContext, Tx
 from storage.models import (
     BillingProfile,
@@ -107,7 +107,13 @@ class ErasureService:
             tx.authorize(Permission.EXECUTE_REQUESTS, "customer.erase")
             customer = find_customer(tx.session, ref)
             _refuse_erased(customer)
-            request = _linked_request(tx, customer, request_number)
+            request = linked_request(
+                tx,
+                customer.id,
+                request_number,
+                (RequestType.ERASURE.value,),
+                "erase.wrong_request_type",
+            )
             report = erase_customer(tx, customer)
             if request is not None:
                 add_event(tx, request, "erased", None, None, f"customer {customer.number} erased")
@@ -308,20 +314,3 @@ def _changed(tx: Tx, statement: Executable) -> int:
 def _refuse_erased(customer: Customer) -> None:
     if customer.status == CustomerStatus.ERASED.value:
         raise DomainError("error.customer_erased", number=customer.number)
-
-
-def _linked_request(
-    tx: Tx, customer: Customer, request_number: int | None
-) -> DataSubjectRequest | None:
-    if request_number is None:
-        return None
-    request = tx.session.execute(
-        select(DataSubjectRequest).where(DataSubjectRequest.number == request_number)
-    ).scalar_one_or_none()
-    if request is None:
-        raise DomainError("dsr.not_found", label=request_label(request_number))
-    if request.type != RequestType.ERASURE.value:
-        raise DomainError("erase.wrong_request_type", label=request_label(request_number))
-    if request.customer_id not in (None, customer.id):
-        raise DomainError("export.other_customer", label=request_label(request_number))
-    return request

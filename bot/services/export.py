@@ -22,8 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot.permissions import Permission
 from bot.services.customers import find_customer
-from bot.services.errors import DomainError
-from bot.services.requests import add_event, request_label
+from bot.services.requests import add_event, linked_request, request_label
 from bot.services.unit import ServiceContext, Tx
 from storage.models import (
     BillingProfile,
@@ -103,7 +102,13 @@ class ExportService:
             if check_role:
                 tx.authorize(Permission.EXECUTE_REQUESTS, "customer.export")
             customer = find_customer(tx.session, ref)
-            request = _linked_request(tx, customer, request_number)
+            request = linked_request(
+                tx,
+                customer.id,
+                request_number,
+                EXPORTABLE_REQUEST_TYPES,
+                "export.wrong_request_type",
+            )
             directory = _export_dir(tx.settings.export_dir)
             stamp = tx.now.strftime("%Y%m%dT%H%M%SZ")
             json_path = directory / f"customer-{customer.number}-{stamp}.json"
@@ -128,23 +133,6 @@ class ExportService:
                 bytes_written=json_path.stat().st_size,
                 request_number=request.number if request else None,
             )
-
-
-def _linked_request(
-    tx: Tx, customer: Customer, request_number: int | None
-) -> DataSubjectRequest | None:
-    if request_number is None:
-        return None
-    request = tx.session.execute(
-        select(DataSubjectRequest).where(DataSubjectRequest.number == request_number)
-    ).scalar_one_or_none()
-    if request is None:
-        raise DomainError("dsr.not_found", label=request_label(request_number))
-    if request.type not in EXPORTABLE_REQUEST_TYPES:
-        raise DomainError("export.wrong_request_type", label=request_label(request_number))
-    if request.customer_id not in (None, customer.id):
-        raise DomainError("export.other_customer", label=request_label(request_number))
-    return request
 
 
 def _export_dir(path: Path) -> Path:

@@ -159,6 +159,28 @@ class HomeRequests:
     overdue_count: int
 
 
+def linked_request(
+    tx: Tx,
+    customer_id: int,
+    number: int | None,
+    allowed_types: tuple[str, ...],
+    wrong_type_key: str,
+) -> DataSubjectRequest | None:
+    """The request an export or erasure is carried out for, checked to fit it (or None)."""
+    if number is None:
+        return None
+    request = tx.session.execute(
+        select(DataSubjectRequest).where(DataSubjectRequest.number == number)
+    ).scalar_one_or_none()
+    if request is None:
+        raise DomainError("dsr.not_found", label=request_label(number))
+    if request.type not in allowed_types:
+        raise DomainError(wrong_type_key, label=request_label(number))
+    if request.customer_id not in (None, customer_id):
+        raise DomainError("export.other_customer", label=request_label(number))
+    return request
+
+
 def request_label(number: int) -> str:
     """The one way a request is named everywhere: `DSR-12`."""
     return f"DSR-{number}"
