@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.services import Services
 from bot.services.errors import DomainError
-from handlers.blocks import Message, error_message
+from handlers.blocks import Message, error_message, esc
 
 logger = logging.getLogger("regbot.handlers")
 
@@ -46,7 +46,13 @@ def outcome(t: Translator, usage: str | None, work: Callable[[], Message | None]
     try:
         return work()
     except DomainError as err:
-        return error_message(t, t(err.key, **err.params), usage)
+        return error_message(t, error_sentence(t, err), usage)
     except Exception:
         logger.exception("a command failed unexpectedly")
         return error_message(t, t("error.unexpected"), None)
+
+
+def error_sentence(t: Translator, err: DomainError) -> str:
+    """The error as one sentence; values echoed from the user's text are escaped for mrkdwn."""
+    params = {k: esc(v) if isinstance(v, str) else v for k, v in err.params.items()}
+    return t(err.key, **params)

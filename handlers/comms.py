@@ -10,8 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.services.comms import DEFAULT_LIST, LogRequest
-from bot.services.errors import DomainError
-from handlers.blocks import SUBCOMMAND_USAGE, Message, esc, help_message
+from handlers.blocks import SUBCOMMAND_USAGE, Message, help_message
 from handlers.common import HandlerDeps, Respond, outcome, reply
 from handlers.comms_blocks import correspondence_message, logged_message
 from handlers.parsing import MAX_COMMAND_TEXT, ParseError, head_and_rest, parse_arguments
@@ -75,9 +74,8 @@ def register(app: App, deps: HandlerDeps) -> None:
             return
         handler = subcommands.get(sub)
         usage = SUBCOMMAND_USAGE.get(f"/comms {sub}")
-        msg = outcome(
-            t, usage, lambda: _escaped_errors(lambda: _dispatch(handler, sub, user, rest))
-        )
+        # outcome() escapes the user's values echoed in an error sentence.
+        msg = outcome(t, usage, lambda: _dispatch(handler, sub, user, rest))
         reply(respond, msg or {})
 
 
@@ -87,15 +85,6 @@ def _dispatch(
     if handler is None:
         raise ParseError("parse.unknown_subcommand", sub=sub, command="/comms")
     return handler(user, rest)
-
-
-def _escaped_errors(work: Callable[[], Message]) -> Message:
-    """Values echoed in an error sentence are the user's text: escape them for mrkdwn."""
-    try:
-        return work()
-    except DomainError as err:
-        err.params = {k: esc(v) if isinstance(v, str) else v for k, v in err.params.items()}
-        raise
 
 
 def parse_log_command(text: str) -> LogCommand:

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.services.errors import DomainError, InvalidInput
 from handlers import rights
@@ -204,6 +204,10 @@ def _open_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -
         client.views_open(trigger_id=body["trigger_id"], view=view)
     except SlackApiError as exc:
         logger.warning("could not open a modal: %s", exc.response.get("error", "unknown"))
+        raise DomainError("error.modal_failed") from None
+    except (SlackClientError, OSError) as exc:
+        # A timeout or dropped connection: one line for the operator, a sentence for the user.
+        logger.warning("could not open a modal: %s", type(exc).__name__)
         raise DomainError("error.modal_failed") from None
 
 

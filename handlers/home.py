@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from handlers.blocks import Block
 from handlers.common import HandlerDeps
@@ -41,3 +41,5 @@ def register(app: App, deps: HandlerDeps, extra_blocks: ExtraBlocks | None = Non
             client.views_publish(user_id=user, view=view)
         except SlackApiError as exc:
             logger.warning("could not publish the home view: %s", exc.response.get("error"))
+        except (SlackClientError, OSError) as exc:
+            logger.warning("could not publish the home view: %s", type(exc).__name__)

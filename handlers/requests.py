@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.services.errors import DomainError
 from bot.services.requests import request_label
@@ -213,6 +213,8 @@ def register(app: App, deps: HandlerDeps) -> None:
                 )
             except SlackApiError as exc:
                 logger.warning("could not update a message: %s", exc.response.get("error"))
+            except (SlackClientError, OSError) as exc:
+                logger.warning("could not update a message: %s", type(exc).__name__)
         ephemeral(respond, summary_message(t, "dsr.assigned_now", summary))
 
     @app.action(OPEN)
@@ -272,6 +274,9 @@ def register(app: App, deps: HandlerDeps) -> None:
                 ephemeral(respond, text_message(":warning: " + t(err.key, **err.params)))
             except SlackApiError as exc:
                 logger.warning("could not open a modal: %s", exc.response.get("error"))
+                ephemeral(respond, text_message(":warning: " + t("error.modal_failed")))
+            except (SlackClientError, OSError) as exc:
+                logger.warning("could not open a modal: %s", type(exc).__name__)
                 ephemeral(respond, text_message(":warning: " + t("error.modal_failed")))
 
         return handler

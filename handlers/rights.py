@@ -208,8 +208,10 @@ def erase(deps: HandlerDeps, user: str, rest: str) -> Message:
     return erase_confirmation(deps.t, preview, request)
 
 
-def notice(deps: HandlerDeps, _user: str, rest: str) -> Message:
+def notice(deps: HandlerDeps, user: str, rest: str) -> Message:
     """/register notice [fi|en]"""
+    # Only staff may use any command (SPEC §3), even one that shows no customer data.
+    deps.services.staff.check_is_staff(user, "register.notice")
     language = rest.strip().lower() or deps.settings.language
     if language not in ("fi", "en"):
         raise ParseError("parse.expected_args", usage=SUBCOMMAND_USAGE["/register notice"])

@@ -73,6 +73,8 @@ def register(app: App, deps: HandlerDeps) -> None:
             client.views_open(trigger_id=body["trigger_id"], view=view)
         except SlackApiError as exc:
             logger.warning("could not open the log-message modal: %s", exc.response.get("error"))
+        except (SlackClientError, OSError) as exc:
+            logger.warning("could not open the log-message modal: %s", type(exc).__name__)
 
     @app.options(CUSTOMER_ACTION)
     def handle_customer_options(ack: Ack, body: dict[str, Any]) -> None:

@@ -211,3 +211,78 @@ def app(settings: Settings, engine: Engine, fake_slack: FakeSlack) -> Iterator[R
         server.close()
         thread.join(timeout=5)
         application.close()
+
+
+@contextlib.contextmanager
+def running_app(
+    settings: Settings, engine: Engine, fake: FakeSlack, *, slack_timeout: float = 10
+) -> Iterator[RunningApp]:
+    """Serve the real Bolt app behind waitress on loopback for as long as the block runs."""
+    application = build_application(settings, engine=engine, slack_timeout=slack_timeout)
+    server: Any = make_server(application, "127.0.0.1", 0, threads=4)
+    thread = threading.Thread(target=_serve_until_closed, args=(server,), daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.effective_port}"
+    client = SignedSlackClient(f"{url}/slack/events", SIGNING_SECRET, fake=fake)
+    try:
+        yield RunningApp(application, url, client, fake)
+    finally:
+        server.close()
+        thread.join(timeout=5)
+        application.close()
+
+
+@pytest.fixture(scope="module", params=_engines())
+def module_database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """One freshly migrated register shared by every test of a module (for fuzz-sized runs)."""
+    if request.param == "sqlite":
+        yield _sqlite_url(tmp_path_factory.mktemp("module-register"))
+        return
+    url = _postgres_url()
+    try:
+        yield url
+    finally:
+        _drop_postgres(url)
+
+
+@pytest.fixture(scope="module")
+def module_app(
+    module_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningApp]:
+    """The real app like `app`, but built once per test module and engine."""
+    work = tmp_path_factory.mktemp("module-app")
+    with pytest.MonkeyPatch.context() as patch:
+        for name in list(os.environ):
+            if name.startswith(("REGBOT_", "SLACK_")) and name != POSTGRES_ENV:
+                patch.delenv(name)
+        patch.chdir(work)
+        with FakeSlack() as fake:
+            settings = load_settings(
+                database_url=module_database_url,
+                admins=ADMIN,
+                slack_bot_token=BOT_TOKEN,
+                slack_signing_secret=SIGNING_SECRET,
+                slack_api_url=fake.api_url,
+                language="en",
+                export_dir=work / "exports",
+                erasure_journal=work / "erasure-journal.jsonl",
+            )
+            engine = make_engine(module_database_url)
+            try:
+                with running_app(settings, engine, fake) as running:
+                    yield running
+            finally:
+                engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print how many generated cases the fuzz and authorization-matrix tests covered."""
+    from tests.support.register_state import CASES
+
+    if CASES:
+        fuzz = f"fuzz: {CASES['fuzz command cases']} command cases, {CASES['parser cases']} parser"
+        terminalreporter.write_line(
+            f"{fuzz} cases; authorization matrix: {CASES['matrix cases']} (command × role) cases"
+        )

@@ -33,6 +33,11 @@ class StaffService:
         with self._context.transaction(user_id) as tx:
             return tx.role_of(user_id)
 
+    def check_is_staff(self, actor: str, action: str) -> None:
+        """Refuse (and audit) a user who is not staff, for commands that read no customer data."""
+        with self._context.transaction(actor) as tx:
+            tx.authorize(Permission.VIEW_BASIC, action)
+
     def list(self, actor: str) -> list[StaffEntry]:
         """Every staff member with their role; bootstrap admins first."""
         with self._context.transaction(actor) as tx:
