@@ -12,13 +12,12 @@ from handlers.blocks import (
     SUBCOMMAND_USAGE,
     Message,
     audit_message,
-    help_message,
     roles_message,
     stats_message,
     text_message,
 )
-from handlers.common import HandlerDeps, Respond, outcome, reply
-from handlers.parsing import ParseError, head_and_rest, parse_arguments, parse_mention
+from handlers.common import HandlerDeps, Respond, answer_command
+from handlers.parsing import ParseError, parse_arguments, parse_mention
 
 
 def register(app: App, deps: HandlerDeps) -> None:
@@ -72,20 +71,4 @@ def register(app: App, deps: HandlerDeps) -> None:
     @app.command("/register")
     def handle_register(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
-        user = command["user_id"]
-        sub, rest = head_and_rest(command.get("text") or "")
-        if sub in ("", "help"):
-            reply(respond, help_message(t, "/register"))
-            return
-        handler = subcommands.get(sub)
-        usage = SUBCOMMAND_USAGE.get(f"/register {sub}")
-        msg = outcome(t, usage, lambda: _dispatch(handler, sub, user, rest))
-        reply(respond, msg or {})
-
-
-def _dispatch(
-    handler: Callable[[str, str], Message] | None, sub: str, user: str, rest: str
-) -> Message:
-    if handler is None:
-        raise ParseError("parse.unknown_subcommand", sub=sub, command="/register")
-    return handler(user, rest)
+        answer_command(deps, "/register", command, respond, subcommands)

@@ -177,13 +177,16 @@ def find_message(t: Translator, query: str, result: FindResult) -> Message:
         + (f"  ·  _{t('status.' + hit.status)}_" if hit.status != "active" else "")
         for hit in result.hits
     ]
-    blocks = [section(t("find.title", query=esc(query), total=result.total))]
+    # A capped count is a lower bound: "500+ matches", "… and 490+ more".
+    plus = "+" if result.capped else ""
+    total = f"{result.total}{plus}"
+    blocks = [section(t("find.title", query=esc(query), total=total))]
     blocks += packed_lines(lines, max_blocks=MAX_MESSAGE_BLOCKS - 2, more=None)
     hidden = result.total - len(result.hits)
     if hidden > 0:
-        blocks.append(context(t("common.and_more", n=hidden)))
+        blocks.append(context(t("common.and_more", n=f"{hidden}{plus}")))
     blocks.append(context(t("find.hint")))
-    return message(blocks, t("find.title", query=esc(query), total=result.total))
+    return message(blocks, t("find.title", query=esc(query), total=total))
 
 
 def card_message(t: Translator, card: CustomerCard, tz: zoneinfo.ZoneInfo) -> Message:

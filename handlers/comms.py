@@ -10,10 +10,10 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.services.comms import DEFAULT_LIST, LogRequest
-from handlers.blocks import SUBCOMMAND_USAGE, Message, help_message
-from handlers.common import HandlerDeps, Respond, outcome, reply
+from handlers.blocks import SUBCOMMAND_USAGE, Message
+from handlers.common import HandlerDeps, Respond, answer_command
 from handlers.comms_blocks import correspondence_message, logged_message
-from handlers.parsing import MAX_COMMAND_TEXT, ParseError, head_and_rest, parse_arguments
+from handlers.parsing import MAX_COMMAND_TEXT, ParseError, parse_arguments
 
 LOG_OPTIONS = ("dir", "at", "recording")
 _QUOTES = '"“”„«»'
@@ -67,24 +67,7 @@ def register(app: App, deps: HandlerDeps) -> None:
     @app.command("/comms")
     def handle_comms(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
-        user = command["user_id"]
-        sub, rest = head_and_rest(command.get("text") or "")
-        if sub in ("", "help"):
-            reply(respond, help_message(t, "/comms"))
-            return
-        handler = subcommands.get(sub)
-        usage = SUBCOMMAND_USAGE.get(f"/comms {sub}")
-        # outcome() escapes the user's values echoed in an error sentence.
-        msg = outcome(t, usage, lambda: _dispatch(handler, sub, user, rest))
-        reply(respond, msg or {})
-
-
-def _dispatch(
-    handler: Callable[[str, str], Message] | None, sub: str, user: str, rest: str
-) -> Message:
-    if handler is None:
-        raise ParseError("parse.unknown_subcommand", sub=sub, command="/comms")
-    return handler(user, rest)
+        answer_command(deps, "/comms", command, respond, subcommands)
 
 
 def parse_log_command(text: str) -> LogCommand:

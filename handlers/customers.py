@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -20,14 +21,13 @@ from handlers.blocks import (
     customer_modal,
     esc,
     find_message,
-    help_message,
     history_message,
     modal_notice,
     modal_values,
     text_message,
 )
-from handlers.common import HandlerDeps, Respond, outcome, reply
-from handlers.parsing import ParseError, head_and_rest, parse_arguments, split_words
+from handlers.common import HandlerDeps, Respond, answer_command
+from handlers.parsing import ParseError, parse_arguments, split_words
 
 logger = logging.getLogger("regbot.handlers.customers")
 
@@ -137,19 +137,11 @@ def register(app: App, deps: HandlerDeps) -> None:
         ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
-        user = command["user_id"]
-        sub, rest = head_and_rest(command.get("text") or "")
-        if sub in ("", "help"):
-            reply(respond, help_message(t, "/customer"))
-            return
-        handler = subcommands.get(sub)
-        if handler is None:
-            reply(respond, outcome(t, None, lambda: _unknown(sub)) or {})
-            return
-        usage = SUBCOMMAND_USAGE.get(f"/customer {sub}")
-        msg = outcome(t, usage, lambda: handler(user, rest, command, client))
-        if msg is not None:
-            reply(respond, msg)
+        bound = {
+            name: functools.partial(_call, handler, body=command, client=client)
+            for name, handler in subcommands.items()
+        }
+        answer_command(deps, "/customer", command, respond, bound)
 
     @app.view(NEW_CALLBACK)
     def handle_new_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -195,10 +187,6 @@ def register(app: App, deps: HandlerDeps) -> None:
         ack(response_action="update", view=modal_notice(t, title, text))
 
 
-def _unknown(sub: str) -> Message:
-    raise ParseError("parse.unknown_subcommand", sub=sub, command="/customer")
-
-
 def _open_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
     try:
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -218,3 +206,14 @@ def _field_errors(deps: HandlerDeps, err: InvalidInput) -> dict[str, str]:
         text = deps.t(error.key, field=name, **error.params)
         errors[block] = (errors[block] + " " + text) if block in errors else text
     return errors
+
+
+def _call(
+    handler: Callable[[str, str, dict[str, Any], WebClient], Message | None],
+    user: str,
+    rest: str,
+    *,
+    body: dict[str, Any],
+    client: WebClient,
+) -> Message | None:
+    return handler(user, rest, body, client)

@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.services.errors import DomainError
 from bot.services.requests import request_label
-from handlers.blocks import SUBCOMMAND_USAGE, Message, fmt_time, help_message, text_message
-from handlers.common import HandlerDeps, Respond, outcome, reply
+from handlers.blocks import SUBCOMMAND_USAGE, Message, fmt_time, text_message
+from handlers.common import HandlerDeps, Respond, answer_command, outcome, reply
 from handlers.parsing import ParseError, head_and_rest, parse_arguments, parse_mention
 from handlers.request_blocks import (
     ASSIGN_ME,
@@ -176,14 +176,7 @@ def register(app: App, deps: HandlerDeps) -> None:
     @app.command("/dsr")
     def handle_dsr(ack: Ack, command: dict[str, Any], respond: Respond) -> None:
         ack()
-        user = command["user_id"]
-        sub, rest = head_and_rest(command.get("text") or "")
-        if sub in ("", "help"):
-            reply(respond, help_message(t, "/dsr"))
-            return
-        handler = subcommands.get(sub)
-        usage = SUBCOMMAND_USAGE.get(f"/dsr {sub}")
-        reply(respond, outcome(t, usage, lambda: _dispatch(handler, sub, user, rest)) or {})
+        answer_command(deps, "/dsr", command, respond, subcommands)
 
     # --- buttons ---------------------------------------------------------------------------
 
@@ -327,11 +320,3 @@ def _one_id(rest: str, sub: str) -> int:
     if len(args.positional) != 1 or args.options:
         raise ParseError("parse.expected_args", usage=SUBCOMMAND_USAGE[f"/dsr {sub}"])
     return parse_request_number(args.positional[0])
-
-
-def _dispatch(
-    handler: Callable[[str, str], Message] | None, sub: str, user: str, rest: str
-) -> Message:
-    if handler is None:
-        raise ParseError("parse.unknown_subcommand", sub=sub, command="/dsr")
-    return handler(user, rest)

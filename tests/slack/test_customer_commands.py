@@ -304,3 +304,16 @@ def test_a_slack_outage_on_reply_is_logged_in_one_line_without_data(app: Running
     assert len([m for m in messages if "could not deliver" in m]) == 1
     assert not any("Katkos" in m for m in messages)
     assert all(r.exc_info is None for r in records)
+
+
+def test_even_help_is_for_staff_only_and_a_refusal_is_audited(app: RunningApp) -> None:
+    for command in ("/customer", "/comms", "/dsr", "/register"):
+        reply = app.reply_text(command, "help", STRANGER)
+        assert "only registered staff" in reply and "Usage" not in reply
+    with app.services.context.sessions() as session:
+        actions = (
+            session.execute(select(AuditEvent.action).where(AuditEvent.actor == STRANGER))
+            .scalars()
+            .all()
+        )
+    assert sorted(actions) == ["comms.help", "customer.help", "dsr.help", "register.help"]
