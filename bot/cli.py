@@ -88,6 +88,12 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
     threads: Annotated[int, typer.Option(help="Worker threads of the WSGI server.")] = 8,
+    listener_threads: Annotated[
+        int, typer.Option(help="Threads that run commands after their ack (Bolt's executor).")
+    ] = 8,
+    db_pool: Annotated[
+        int, typer.Option(help="PostgreSQL connections kept open (as many again may overflow).")
+    ] = 8,
 ) -> None:
     """HTTP mode: POST /slack/events and GET /healthz on a production WSGI server (waitress)."""
     from bot.app import build_application
@@ -97,7 +103,9 @@ def serve(
     settings = settings_or_exit()
     _logging()
     with operator_errors(settings):
-        application = build_application(settings)
+        application = build_application(
+            settings, listener_threads=listener_threads, pool_size=db_pool
+        )
     server: Any = make_server(application, host, port, threads=threads)
     scheduler = build_scheduler(application.services, settings)
     scheduler.start()
@@ -635,12 +643,23 @@ def staff_list() -> None:
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(
+    anchor: Annotated[
+        str | None,
+        typer.Option(help="A SEQ:HASH printed earlier by `regbot audit head`, to check too."),
+    ] = None,
+) -> None:
     """Walk the audit hash chain and report the first broken link."""
     settings = settings_or_exit()
+    expected = None
+    if anchor:
+        seq, _, digest = anchor.partition(":")
+        if not seq.isdigit() or len(digest) != 64:
+            fail("--anchor takes SEQ:HASH as printed by `regbot audit head`")
+        expected = (int(seq), digest)
     with operator_errors(settings):
         services = _services(settings)
-        report = services.audit.verify()
+        report = services.audit.verify(expected)
     if report.ok:
         out.print(f"Audit chain intact: {report.checked} events verified.")
         return
@@ -649,6 +668,15 @@ def audit_verify() -> None:
         f"({report.checked} events before it verified)",
         code=1,
     )
+
+
+@audit_app.command("head")
+def audit_head() -> None:
+    """Print the chain's last link as SEQ:HASH; keep it elsewhere to check later with --anchor."""
+    settings = settings_or_exit()
+    with operator_errors(settings):
+        seq, digest = _services(settings).audit.head()
+    typer.echo(f"{seq}:{digest}")
 
 
 def main() -> None:

@@ -61,11 +61,31 @@ class AuditService:
             tx.audit("audit.read", customer.number)
             return AuditListing(number=customer.number, entries=entries, total=total)
 
-    def verify(self) -> ChainReport:
-        """Walk the whole chain in order and report the first broken link."""
+    def verify(self, anchor: tuple[int, str] | None = None) -> ChainReport:
+        """Walk the whole chain in order and report the first broken link.
+
+        `anchor` is a (seq, hash) pair recorded earlier outside the database (`regbot audit
+        head`): the chain must still hold that link, which catches rows cut from the end
+        together with a rewritten head.
+        """
         with self._context.sessions() as session:
             head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
-            return verify_chain(_links(session), head.seq, head.hash)
+            report = verify_chain(_links(session), head.seq, head.hash)
+            if not report.ok or anchor is None:
+                return report
+            seq, digest = anchor
+            stored = session.execute(
+                select(AuditEvent.hash).where(AuditEvent.seq == seq)
+            ).scalar_one_or_none()
+            if stored != digest:
+                return ChainReport(False, report.checked, seq, "does not match the recorded anchor")
+            return report
+
+    def head(self) -> tuple[int, str]:
+        """The chain's last link (seq, hash), to record outside the database as an anchor."""
+        with self._context.sessions() as session:
+            head = session.execute(select(AuditHead).where(AuditHead.id == 1)).scalar_one()
+            return head.seq, head.hash
 
 
 def _links(session: Session, batch: int = 5000) -> Iterator[Link]:

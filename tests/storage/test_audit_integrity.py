@@ -107,3 +107,33 @@ def test_rewriting_a_whole_event_with_a_valid_looking_hash_is_still_caught(
     )
     code, output = verify(database_url)
     assert code == 1 and "#3" in output, output
+
+
+def test_an_anchor_kept_outside_catches_a_cut_end_with_a_rewritten_head(
+    database_url: str, services: Services
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app as cli_app
+    from storage.models import AuditEvent as Event
+    from storage.models import AuditHead as Head
+
+    for i in range(4):
+        services.customers.create("UADMIN0001", {"name": f"Ankkuri {i}"})
+    env = {"REGBOT_DATABASE_URL": database_url, "REGBOT_ADMINS": "UADMIN0001"}
+    anchor = CliRunner().invoke(cli_app, ["audit", "head"], env=env).output.strip()
+    assert (
+        CliRunner().invoke(cli_app, ["audit", "verify", "--anchor", anchor], env=env).exit_code == 0
+    )
+    seq = int(anchor.split(":")[0])
+    with services.context.transaction("attacker") as tx:
+        previous = tx.session.get(Event, seq - 1)
+        assert previous is not None
+        tx.session.query(Event).filter(Event.seq >= seq).delete()
+        head = tx.session.get(Head, 1)
+        assert head is not None
+        head.seq, head.hash = previous.seq, previous.hash
+    plain = CliRunner().invoke(cli_app, ["audit", "verify"], env=env)
+    assert plain.exit_code == 0  # the chain alone cannot see a cleanly cut end
+    anchored = CliRunner().invoke(cli_app, ["audit", "verify", "--anchor", anchor], env=env)
+    assert anchored.exit_code == 1 and f"#{seq}" in anchored.output
