@@ -6,6 +6,7 @@ Nothing here runs at import time; `build_application` is the one place where par
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from slack_bolt import App
@@ -118,10 +119,17 @@ def build_application(
     clock: Clock = utc_now,
     verify_token: bool = True,
     slack_timeout: float = 10,
+    listener_threads: int = 5,
+    pool_size: int = 5,
 ) -> Application:
-    """Wire the whole app; the schema must be current and Slack's secrets set."""
+    """Wire the whole app; the schema must be current and Slack's secrets set.
+
+    `listener_threads` run the work after each ack (Bolt's listener executor); `pool_size` is
+    the PostgreSQL connection pool (as many again may overflow). docs/BENCHMARKS.md has the
+    measurements behind the defaults of `regbot serve`.
+    """
     settings.require("slack_bot_token", "slack_signing_secret")
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, pool_size=pool_size)
     check_schema(engine)
     client = build_slack_client(settings, timeout=slack_timeout)
     services = build_services(settings, engine=engine, clock=clock, slack=client)
@@ -130,6 +138,9 @@ def build_application(
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=verify_token,
         logger=logging.getLogger("regbot.bolt"),
+        listener_executor=ThreadPoolExecutor(
+            max_workers=listener_threads, thread_name_prefix="regbot-listener"
+        ),
     )
     register_handlers(
         bolt, HandlerDeps(services=services, settings=settings, t=Translator(settings.language))

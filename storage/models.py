@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -154,6 +155,17 @@ class Counter(Base):
 class Customer(Base):
     __tablename__ = "customer"
 
+    __table_args__ = (
+        # Substring search on PostgreSQL (pg_trgm); SQLite uses the FTS5 table `customer_fts`
+        # that migration 0002 creates and triggers keep in step (see trigram_index below).
+        Index(
+            "ix_customer_name_search_trgm",
+            "name_search",
+            postgresql_using="gin",
+            postgresql_ops={"name_search": "gin_trgm_ops"},
+        ),
+    )
+
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[int] = mapped_column(BigInteger, unique=True)
     kind: Mapped[str] = mapped_column(String(16), default=CustomerKind.COMPANY.value)
@@ -192,6 +204,14 @@ class Customer(Base):
 
 class ContactPerson(Base):
     __tablename__ = "contact_person"
+    __table_args__ = (
+        Index(
+            "ix_contact_person_name_search_trgm",
+            "name_search",
+            postgresql_using="gin",
+            postgresql_ops={"name_search": "gin_trgm_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
@@ -207,6 +227,14 @@ class ContactPerson(Base):
 
 class ServiceUser(Base):
     __tablename__ = "service_user"
+    __table_args__ = (
+        Index(
+            "ix_service_user_name_search_trgm",
+            "name_search",
+            postgresql_using="gin",
+            postgresql_ops={"name_search": "gin_trgm_ops"},
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
@@ -352,7 +380,14 @@ class Disclosure(Base):
 
 class DataSubjectRequest(Base):
     __tablename__ = "data_subject_request"
-    __table_args__ = (Index("ix_dsr_status_due", "status", "due_on"),)
+    __table_args__ = (
+        Index("ix_dsr_status_due", "status", "due_on"),
+        # `/dsr list all`, soonest due first, reads this index instead of sorting every request.
+        Index("ix_dsr_due_number", "due_on", "number"),
+        # Open requests without an assignee (sweep, App Home) or with a given one (`mine`),
+        # without reading the closed ones, which have no assignee either.
+        Index("ix_dsr_status_assignee", "status", "assignee"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
@@ -414,7 +449,11 @@ class AuditEvent(Base):
     """Who did or saw what (SPEC §6); each row carries the hash of the one before."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_customer_seq", "customer_number", "seq"),)
+    __table_args__ = (
+        Index("ix_audit_event_customer_seq", "customer_number", "seq"),
+        # App Home's "recently viewed": the actor's own customer.show events, newest first.
+        Index("ix_audit_event_actor_action_seq", "actor", "action", "seq"),
+    )
 
     seq: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
@@ -463,3 +502,45 @@ class Notification(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     slack_channel: Mapped[str | None] = mapped_column(String(40))
     slack_ts: Mapped[str | None] = mapped_column(String(40))
+
+
+# Case-insensitive exact look-ups in `/customer find` (e-mail, username) use these expression
+# indexes. Alembic cannot reflect expression indexes on SQLite, so the schema comparison
+# skips them there (with a warning); on PostgreSQL it compares them.
+Index("ix_customer_email_lower", func.lower(Customer.email))
+Index("ix_contact_person_email_lower", func.lower(ContactPerson.email))
+Index("ix_contact_person_phone", ContactPerson.phone)
+Index("ix_service_user_username_lower", func.lower(ServiceUser.username))
+
+# Indexes that exist only on PostgreSQL; SQLite gets FTS5 tables instead (migration 0002).
+POSTGRESQL_ONLY_INDEXES = frozenset(
+    {
+        "ix_customer_name_search_trgm",
+        "ix_contact_person_name_search_trgm",
+        "ix_service_user_name_search_trgm",
+    }
+)
+# SQLite FTS5 tables for substring search, created by migration 0002 outside the metadata:
+# table name -> (content table, indexed column).
+SQLITE_FTS_TABLES = {
+    "customer_fts": ("customer", "name_search"),
+    "contact_person_fts": ("contact_person", "name_search"),
+    "service_user_fts": ("service_user", "name_search"),
+}
+
+
+def include_in_schema_comparison(dialect_name: str) -> Any:
+    """An Alembic `include_object` hook that ignores what autogenerate cannot see or keep.
+
+    FTS5 virtual tables and their shadow tables live outside the metadata on SQLite, and the
+    trigram GIN indexes exist only on PostgreSQL.
+    """
+
+    def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        if type_ == "table" and name is not None and dialect_name == "sqlite":
+            return not any(name == t or name.startswith(t + "_") for t in SQLITE_FTS_TABLES)
+        if type_ == "index" and name in POSTGRESQL_ONLY_INDEXES:
+            return dialect_name == "postgresql"
+        return True
+
+    return include

@@ -105,6 +105,34 @@ class Tx:
         head.seq, head.hash = seq, digest
         self.session.flush()
 
+    def audit_many(self, action: str, customer_numbers: list[int], *, detail: str) -> None:
+        """One audit link per customer, appended with a single read of the head (for lists)."""
+        if not customer_numbers:
+            return
+        head = self.session.execute(
+            select(AuditHead).where(AuditHead.id == 1).with_for_update()
+        ).scalar_one()
+        seq, previous = head.seq, head.hash
+        for number in customer_numbers:
+            seq += 1
+            digest = link_hash(previous, seq, self.now, self.actor, action, "ok", number, detail)
+            self.session.add(
+                AuditEvent(
+                    seq=seq,
+                    at=self.now,
+                    actor=self.actor,
+                    action=action,
+                    outcome="ok",
+                    customer_number=number,
+                    detail=detail,
+                    prev_hash=previous,
+                    hash=digest,
+                )
+            )
+            previous = digest
+        head.seq, head.hash = seq, previous
+        self.session.flush()
+
     def record_change(
         self,
         customer_id: int,

@@ -261,10 +261,10 @@ def test_open_shows_the_request_only_to_the_presser(app: RunningApp) -> None:
 
 
 def test_a_short_retry_after_is_waited_out_in_place(
-    settings: Settings, engine: Any, fake_slack: FakeSlack
+    settings: Settings, engine: Any, services: Services, fake_slack: FakeSlack
 ) -> None:
+    overdue_request(services)  # no sender: no announcement thread races the sweep below
     services = slack_services(settings, engine, fake_slack)
-    overdue_request(services)
     fake_slack.reset()
     fake_slack.fail("chat.postMessage", status=429, retry_after=1, times=1)
     report = services.reminders.sweep()

@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 
 from bot.services import Services
-from storage.models import Base
+from storage.models import Base, include_in_schema_comparison
 from tests.conftest import ADMIN
 
 
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based")
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_the_migrations_create_exactly_the_models_schema(engine: Engine) -> None:
+    # FTS5 tables (SQLite) and trigram indexes (PostgreSQL only) are outside what autogenerate
+    # can compare; the hook the migrations' env.py uses leaves them out here too.
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        options = {"include_object": include_in_schema_comparison(engine.dialect.name)}
+        context = MigrationContext.configure(conn, opts=options)
+        diff = compare_metadata(context, Base.metadata)
     assert diff == []
 
 

@@ -1,0 +1,115 @@
+"""The query plan of every SELECT the command paths run, flagged where a big table is scanned.
+
+    .venv/bin/python bench/explain.py --engine sqlite --customers 1000000
+
+Runs the services behind find (every kind of query), show, history, comms list, audit by
+customer, dsr list, the reminder sweep (planning) and App Home on the register bench/find.py
+built, captures the SQL they send, and asks the engine for each statement's plan with the
+same parameters (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL). A line is flagged when
+it scans a whole table other than the small ones (counter, audit_head, staff_member).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+from typing import Any
+
+from common import ADMIN, database_exists, database_url
+from find import queries
+from sqlalchemy import event
+
+from bot.app import build_services
+from bot.config import load_settings
+from storage.db import make_engine
+
+SMALL = ("counter", "audit_head", "staff_member", "notification")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--all", action="store_true", help="print every plan, not only flags")
+    args = parser.parse_args()
+    url = database_url(args.engine, f"regbench_{args.customers}")
+    if not database_exists(url):
+        raise SystemExit("build the register first: bench/find.py --customers N --engine E")
+    finds, shows = queries(url, random.Random(3))
+    engine = make_engine(url)
+    settings = load_settings(database_url=url, admins=ADMIN, reminder_channel="CREMIND")
+    services = build_services(settings, engine=engine)
+    captured: list[tuple[str, str, Any]] = []
+    label = ["?"]
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            captured.append((label[0], statement, params))
+
+    def run(name: str, call: Any) -> None:
+        label[0] = name
+        try:
+            call()
+        except Exception as exc:  # a refusal or "not found" still ran its queries
+            print(f"  ({name}: {type(exc).__name__})")
+
+    for text_ in [*finds[:12], "oy", "rakennus oy", "ab"]:
+        run(f"find {text_}", lambda t=text_: services.customers.find(ADMIN, t))
+    ref = shows[0]
+    run("show", lambda: services.customers.show(ADMIN, ref))
+    run("history", lambda: services.customers.history(ADMIN, ref))
+    run("comms list", lambda: services.comms.list(ADMIN, ref))
+    run("audit", lambda: services.audit.for_customer(ADMIN, ref))
+    for which in ("open", "overdue", "mine", "all"):
+        run(f"dsr list {which}", lambda w=which: services.requests.list(ADMIN, w))
+    run("sweep", lambda: services.reminders.sweep(dry_run=True))
+    run("home", lambda: services.home.overview(ADMIN))
+    run("home requests", lambda: services.requests.home(ADMIN))
+    event.remove(engine, "before_cursor_execute", capture)
+
+    flagged = 0
+    with engine.connect() as conn:
+        for name, statement, params in captured:
+            plan = _plan(conn, args.engine, statement, params)
+            scans = [line for line in plan if _full_scan(line)]
+            flagged += bool(scans)
+            if args.all or scans:
+                print(
+                    f"{'FULL SCAN ' if scans else ''}[{name}] {' '.join(statement.split())[:160]}"
+                )
+                for line in plan:
+                    print("    " + line)
+    print(f"{len(captured)} statements checked, {flagged} with a full scan of a large table")
+    engine.dispose()
+
+
+def _plan(conn: Any, engine: str, statement: str, params: Any) -> list[str]:
+    raw = conn.connection.driver_connection
+    cursor = raw.cursor()
+    if engine == "sqlite":
+        cursor.execute("EXPLAIN QUERY PLAN " + statement, params)
+        return [row[3] for row in cursor.fetchall()]
+    cursor.execute("EXPLAIN " + statement, params)
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _full_scan(line: str) -> bool:
+    words = line.replace("->", " ").split()
+    if "SCAN" in words:  # SQLite: "SCAN t" is a full scan; "SCAN t USING INDEX" reads an index
+        table = words[words.index("SCAN") + 1]
+        virtual = "VIRTUAL" in words
+        return (
+            not virtual
+            and "INDEX" not in words
+            and table not in SMALL
+            and not table.startswith(("(", "best", "anon", "CONSTANT"))
+        )
+    if "Seq" in words and "Scan" in words:  # PostgreSQL
+        table = words[words.index("on") + 1] if "on" in words else ""
+        return table not in SMALL
+    return False
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""`/customer find` and `/customer show` next to `/customer help` over signed HTTP.
+
+    .venv/bin/python bench/find.py --customers 1000000 --engine sqlite
+    .venv/bin/python bench/find.py --customers 1000000 --engine postgresql
+
+Builds (once; reused while it exists) a register of N generated customers with contacts and
+service users, starts `regbot serve`, then sends the three commands interleaved, one at a
+time, and times each from the signed POST to the reply arriving at the response URL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+
+from common import (
+    WORK,
+    Client,
+    ReplyCatcher,
+    create_database,
+    database_exists,
+    database_url,
+    run_regbot,
+    running_server,
+    summary,
+)
+from generate import add_extras, write_customers
+from sqlalchemy import create_engine, func, select
+
+from storage.models import ContactPerson, Customer
+
+
+def build(url: str, count: int) -> None:
+    csv = WORK / f"customers-{count}.csv"
+    if not csv.exists():
+        write_customers(csv, count, seed=7)
+    create_database(url)
+    seconds = run_regbot(["import", "customers", str(csv)], url)
+    print(f"imported {count} customers in {seconds:.1f} s ({count / seconds:.0f} rows/s)")
+    add_extras(url, seed=7)
+
+
+def queries(url: str, rng: random.Random) -> tuple[list[str], list[str]]:
+    """Find texts of every kind (name words, fragments, IDs, phone, e-mail, contact) and REFs."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        top = conn.execute(select(func.max(Customer.number))).scalar_one()
+        picks = [rng.randrange(10001, top) for _ in range(40)]
+        rows = conn.execute(
+            select(
+                Customer.number, Customer.name, Customer.business_id, Customer.phone, Customer.email
+            ).where(Customer.number.in_(picks))
+        ).all()
+        contact = conn.execute(select(ContactPerson.name).limit(1)).scalar_one()
+    engine.dispose()
+    finds: list[str] = []
+    for number, name, business_id, phone, email in rows:
+        words = name.split()
+        finds.append(" ".join(words[:2]).lower())  # "virtanen rakennus"
+        finds.append(words[0][1:5])  # a fragment inside a word
+        if business_id:
+            finds.append(business_id.replace("-", ""))
+        finds.append("0" + phone[4:])  # national format
+        finds.append(email)
+        finds.append(str(number))
+    finds += [contact, "oy", "rakennus oy"]
+    shows = [str(number) for number, *_ in rows]
+    return finds, shows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args()
+    url = database_url(args.engine, f"regbench_{args.customers}")
+    if args.rebuild or not database_exists(url):
+        build(url, args.customers)
+    rng = random.Random(1)
+    finds, shows = queries(url, rng)
+    catcher = ReplyCatcher()
+    timings: dict[str, list[float]] = {"help": [], "find": [], "show": []}
+    per_find: dict[str, list[float]] = {}
+    with running_server(url, threads=args.threads) as (port, _pid):
+        client = Client(port, catcher)
+        for _ in range(20):  # warm-up: caches, connections, imports
+            client.command("/customer", "help")
+            client.command("/customer", "find " + rng.choice(finds))
+        for i in range(args.rounds):
+            timings["help"].append(client.command("/customer", "help"))
+            text = finds[i % len(finds)]
+            took = client.command("/customer", "find " + text)
+            timings["find"].append(took)
+            per_find.setdefault(_kind(text), []).append(took)
+            timings["show"].append(client.command("/customer", "show " + shows[i % len(shows)]))
+        client.close()
+    catcher.close()
+    print(f"engine={args.engine} customers={args.customers} rounds={args.rounds}")
+    for name, values in timings.items():
+        print(f"  /customer {name:5s} {summary(values)}")
+    help_median = statistics.median(timings["help"])
+    for name in ("find", "show"):
+        print(
+            f"  {name} median / help median = {statistics.median(timings[name]) / help_median:.2f}"
+        )
+    for kind, values in sorted(per_find.items()):
+        print(f"    find by {kind:9s} {summary(values)}")
+
+
+def _kind(text: str) -> str:
+    if "@" in text:
+        return "email"
+    if text.isdigit():
+        return "number" if len(text) <= 7 else ("phone" if text.startswith("0") else "bid")
+    if text.startswith("0") and text[1:].isdigit():
+        return "phone"
+    return "words" if " " in text else "fragment"
+
+
+if __name__ == "__main__":
+    main()

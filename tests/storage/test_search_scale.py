@@ -1,0 +1,112 @@
+"""Search indexes stay in step with the register, and counts are capped (issue #6).
+
+No timings here: speed is measured by bench/ (docs/BENCHMARKS.md). These tests pin the
+behaviour the indexes must keep on both engines.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from bot.demo_data import write_customers_csv
+from bot.i18n import Translator
+from bot.services import Services
+from bot.services.customers import FIND_COUNT_CAP
+from handlers.blocks import find_message
+from tests.conftest import ADMIN
+
+
+def found(services: Services, query: str) -> list[str]:
+    return [hit.name for hit in services.customers.find(ADMIN, query).hits]
+
+
+def test_a_renamed_customer_is_found_by_its_new_name_fragment_and_not_the_old(
+    services: Services,
+) -> None:
+    number = services.customers.create(ADMIN, {"name": "Vanhanimi Oy"}).number
+    services.customers.update(ADMIN, str(number), {"name": "Uusinimi Työturva Oy"})
+
+    assert found(services, "sinimi tyot") == ["Uusinimi Työturva Oy"]
+    assert found(services, "vanhanim") == []
+
+
+def test_an_erased_customer_is_not_found_by_a_fragment_of_its_old_name(
+    services: Services,
+) -> None:
+    number = services.customers.create(ADMIN, {"name": "Poistettava Konsultointi Oy"}).number
+    services.erasure.erase(ADMIN, str(number))
+
+    assert found(services, "poistettav") == []
+    assert found(services, "konsultointi") == []
+
+
+def test_contacts_and_service_users_are_found_by_name_fragments(services: Services) -> None:
+    number = services.customers.create(ADMIN, {"name": "Yhteyshenkilö Oy"}).number
+    services.customers.add_contact(ADMIN, str(number), {"name": "Ästrid Kääriäinen"})
+    services.customers.add_service_user(
+        ADMIN, str(number), {"username": "pirkko.k", "name": "Pirkko Översti"}
+    )
+
+    assert found(services, "kaariai") == ["Yhteyshenkilö Oy"]
+    assert found(services, "overst pirk") == ["Yhteyshenkilö Oy"]
+    assert found(services, "PIRKKO.K") == ["Yhteyshenkilö Oy"]
+
+
+def test_short_words_filter_what_long_words_find_and_alone_still_match_fragments(
+    services: Services,
+) -> None:
+    for name in ("Ab Kala Oy", "Kala Ky", "Abc Puu Oy"):
+        services.customers.create(ADMIN, {"name": name})
+
+    assert found(services, "kala ab") == ["Ab Kala Oy"]
+    assert sorted(found(services, "ky")) == ["Kala Ky"]
+    assert sorted(found(services, "ab")) == ["Ab Kala Oy", "Abc Puu Oy"]
+
+
+def test_more_matches_than_the_cap_are_counted_as_a_lower_bound(
+    services: Services, tmp_path: Path
+) -> None:
+    rows = [{"name": f"Massahaku {i:04d} Oy"} for i in range(FIND_COUNT_CAP + 5)]
+    path = tmp_path / "many.csv"
+    write_customers_csv(path, rows)
+    assert services.imports.import_customers("import", path).created == len(rows)
+
+    result = services.customers.find(ADMIN, "massahaku")
+
+    assert result.capped and result.total == FIND_COUNT_CAP
+    assert len(result.hits) == 10
+    shown = str(find_message(Translator("en"), "massahaku", result))
+    assert f"{FIND_COUNT_CAP}+" in shown and f"{FIND_COUNT_CAP - 10}+ more" in shown
+
+
+def test_imported_customers_are_searchable_and_later_creates_are_indexed_again(
+    services: Services, tmp_path: Path, engine: Engine
+) -> None:
+    path = tmp_path / "some.csv"
+    write_customers_csv(path, [{"name": "Tuotu Putkityö Oy"}, {"name": "Toinen Tuotu Ky"}])
+    services.imports.import_customers("import", path)
+    services.customers.create(ADMIN, {"name": "Jälkeen Luotu Oy"})
+
+    assert sorted(found(services, "tuotu")) == ["Toinen Tuotu Ky", "Tuotu Putkityö Oy"]
+    assert found(services, "lkeen luo") == ["Jälkeen Luotu Oy"]
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            triggers = conn.execute(
+                text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+            ).scalar_one()
+        assert triggers == 9  # insert, delete and update triggers of three FTS tables
+
+
+def test_a_rejected_import_leaves_the_search_index_and_its_triggers_as_they_were(
+    services: Services, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.csv"
+    write_customers_csv(path, [{"name": "Hylätty Oy"}, {"name": "Rikki Oy", "email": "ei-osoite"}])
+    report = services.imports.import_customers("import", path)
+    assert not report.written
+    services.customers.create(ADMIN, {"name": "Hyväksytty Oy"})
+
+    assert found(services, "hylatty") == []
+    assert found(services, "hyvaksytty") == ["Hyväksytty Oy"]
