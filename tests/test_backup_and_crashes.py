@@ -216,3 +216,35 @@ def test_a_crash_mid_sweep_loses_no_reminder_and_the_rerun_sends_each_once(
             session.execute(select(func.count()).where(Notification.status != "sent")).scalar_one()
             == 0
         )
+
+
+def test_a_crash_mid_import_writes_nothing_and_the_rerun_imports_each_row_once(
+    tmp_path: Path, services: Services, database_url: str
+) -> None:
+    from bot.demo_data import generate_customers, write_customers_csv
+
+    rows = generate_customers(2500, seed=11)
+    csv_path = tmp_path / "customers.csv"
+    write_customers_csv(csv_path, rows)
+    env = {**os.environ, **_env(database_url, tmp_path)}
+    crashed = subprocess.run(
+        [sys.executable, "-m", "bot", "import", "customers", str(csv_path)],
+        env={**env, CRASH_ENV: "import.after_batch"},
+        capture_output=True,
+        check=False,
+    )
+    assert crashed.returncode == CRASH_EXIT_CODE
+    with services.context.sessions() as session:
+        assert session.execute(select(func.count(Customer.id))).scalar_one() == 0
+    assert services.audit.verify().ok
+    for _ in range(2):
+        rerun = subprocess.run(
+            [sys.executable, "-m", "bot", "import", "customers", str(csv_path)],
+            env=env,
+            capture_output=True,
+            check=False,
+        )
+        assert rerun.returncode == 0, rerun.stderr
+    with services.context.sessions() as session:
+        assert session.execute(select(func.count(Customer.id))).scalar_one() == len(rows)
+    assert services.audit.verify().ok

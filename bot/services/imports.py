@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from bot.audit_chain import link_hash
 from bot.customer_fields import CUSTOMER_FIELDS, FieldError, clean_customer_fields
+from bot.faults import crash_point
 from bot.services.customers import apply_customer_changes
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.unit import ServiceContext, Tx
@@ -149,6 +150,7 @@ class ImportService:
                 batches = _batches(_records(path, scan.delimiter), BATCH_SIZE)
                 for checked in _checked_batches(columns, batches, workers):
                     writer.write(checked)
+                    crash_point("import.after_batch")
                     done += len(checked)
                     if progress is not None:
                         progress(done, total)
