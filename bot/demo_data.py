@@ -18,11 +18,11 @@ from sqlalchemy import select
 
 from bot.business_id import check_digit
 from bot.customer_fields import clean_contact_fields
-from bot.services.customers import create_customer
+from bot.services.customers import add_contact_person, create_customer
 from bot.services.errors import InvalidInput
 from bot.services.unit import ServiceContext, Tx
 from bot.text import fold
-from storage.models import ContactPerson, Contract, Customer, CustomerKind, Source
+from storage.models import Contract, Customer, CustomerKind, Source
 
 DEMO_ACTOR = "demo"
 CSV_COLUMNS = (
@@ -203,20 +203,7 @@ def _add_contact(tx: Tx, customer: Customer, fake: Any, rng: random.Random) -> N
     )
     if cleaned.errors:
         raise InvalidInput(cleaned.errors)
-    name = cleaned.values["name"] or ""
-    contact = ContactPerson(
-        customer_id=customer.id,
-        name=name,
-        name_search=fold(name),
-        title=cleaned.values.get("title"),
-        email=cleaned.values.get("email"),
-        phone=cleaned.values.get("phone"),
-        created_at=tx.now,
-    )
-    tx.session.add(contact)
-    tx.session.flush()
-    for key, value in cleaned.values.items():
-        tx.record_change(customer.id, "contact", contact.id, key, None, value, Source.IMPORT.value)
+    add_contact_person(tx, customer, cleaned.values, source=Source.IMPORT)
     tx.audit("contact.add", customer.number, detail="demo")
 
 

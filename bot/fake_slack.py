@@ -615,7 +615,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(reply)
 
     def _write(self, reply: _Reply) -> None:
-        try:
+        # A client that gave up (e.g. timed out against a delayed answer) just stops listening.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.send_response(reply.status)
             self.send_header("Content-Type", reply.content_type)
             self.send_header("Content-Length", str(len(reply.body)))
@@ -623,8 +624,6 @@ class _Handler(BaseHTTPRequestHandler):
                 self.send_header(name, value)
             self.end_headers()
             self.wfile.write(reply.body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # The client gave up (e.g. a timeout against a delayed answer).
 
 
 # -- building and signing requests as Slack does ---------------------------------------------

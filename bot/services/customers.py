@@ -364,21 +364,7 @@ class CustomerService:
             tx.authorize(Permission.EDIT_CUSTOMERS, "contact.add")
             customer = find_customer(tx.session, ref)
             _refuse_if_erased(customer)
-            name = cleaned.values["name"] or ""
-            contact = ContactPerson(
-                customer_id=customer.id,
-                name=name,
-                name_search=fold(name),
-                title=cleaned.values.get("title"),
-                email=cleaned.values.get("email"),
-                phone=cleaned.values.get("phone"),
-                created_at=tx.now,
-            )
-            tx.session.add(contact)
-            tx.session.flush()
-            for key, value in cleaned.values.items():
-                tx.record_change(customer.id, "contact", contact.id, key, None, value, "staff")
-            customer.updated_at = tx.now
+            name = add_contact_person(tx, customer, cleaned.values, source=Source.STAFF)
             tx.audit("contact.add", customer.number)
             return customer.number, name
 
@@ -473,6 +459,28 @@ class CustomerService:
             apply_opt_out(tx, customer, source=source)
             tx.audit("customer.optout", customer.number)
             return customer.number, True
+
+
+def add_contact_person(
+    tx: Tx, customer: Customer, values: Mapping[str, str | None], *, source: Source
+) -> str:
+    """Insert one validated contact person and its history rows; returns the name."""
+    name = values["name"] or ""
+    contact = ContactPerson(
+        customer_id=customer.id,
+        name=name,
+        name_search=fold(name),
+        title=values.get("title"),
+        email=values.get("email"),
+        phone=values.get("phone"),
+        created_at=tx.now,
+    )
+    tx.session.add(contact)
+    tx.session.flush()
+    for key, value in values.items():
+        tx.record_change(customer.id, "contact", contact.id, key, None, value, source.value)
+    customer.updated_at = tx.now
+    return name
 
 
 def apply_opt_out(tx: Tx, customer: Customer, *, source: Source) -> None:
