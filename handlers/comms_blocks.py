@@ -13,8 +13,9 @@ from typing import Any
 from bot.correspondence import CHANNELS, DIRECTIONS, MAX_SUMMARY, is_slack_permalink
 from bot.i18n import Translator
 from bot.services.comms import CorrespondenceEntry, CorrespondenceListing, Logged
-from bot.services.customers import CustomerSummary, FindResult
+from bot.services.customers import FindResult
 from bot.services.home import HomeOverview
+from bot.services.search import CustomerSummary
 from bot.text import clip
 from handlers.blocks import (
     MAX_MESSAGE_BLOCKS,

@@ -6,25 +6,15 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
 from sqlalchemy import (
-    Select,
-    Subquery,
-    and_,
     func,
-    literal,
-    literal_column,
     select,
-    table,
-    union_all,
 )
-from sqlalchemy import column as column_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
-from bot.contact import phone_or_none
 from bot.customer_fields import (
     FieldError,
     clean_contact_fields,
@@ -34,6 +24,7 @@ from bot.customer_fields import (
 from bot.passwords import hash_password, is_importable_hash, needs_rehash, verify_password
 from bot.permissions import Permission, allows
 from bot.services.errors import DomainError, InvalidInput, NotFound
+from bot.services.search import FIND_COUNT_CAP, CustomerSummary, find_matches
 from bot.services.unit import ServiceContext, Tx
 from bot.services.usage import UsageSummary, usage_summary
 from bot.text import fold
@@ -49,24 +40,8 @@ from storage.models import (
     Source,
 )
 
-FIND_LIMIT = 10
-# Each way of matching yields at most this many (+1) candidates, so a query that names half the
-# register costs as little as one that names ten; the count then reads "500+" (docs/BENCHMARKS.md).
-FIND_COUNT_CAP = 500
-# FTS5 trigram and pg_trgm indexes need at least three characters of a word.
-_TRIGRAM = 3
 HISTORY_LIMIT = 200
 _NUMBER = re.compile(r"^\d{1,7}$")
-
-
-@dataclass(frozen=True)
-class CustomerSummary:
-    number: int
-    name: str
-    kind: str
-    business_id: str | None
-    city: str | None
-    status: str
 
 
 @dataclass(frozen=True)
@@ -221,21 +196,7 @@ class CustomerService:
             tx.authorize(Permission.VIEW_BASIC, "customer.find")
             if len(fold(query)) < 2 and not query.isdigit():
                 raise DomainError("error.find_too_short")
-            dialect = tx.session.get_bind().dialect.name
-            ranked = _ranked_matches(query, dialect)
-            best = (
-                select(ranked.c.customer_id, func.min(ranked.c.rank).label("rank"))
-                .group_by(ranked.c.customer_id)
-                .subquery()
-            )
-            total = tx.session.execute(select(func.count()).select_from(best)).scalar_one()
-            rows = tx.session.execute(
-                select(Customer)
-                .join(best, best.c.customer_id == Customer.id)
-                .order_by(best.c.rank, Customer.name_search, Customer.number)
-                .limit(FIND_LIMIT)
-            ).scalars()
-            hits = [_summary(c) for c in rows]
+            hits, total = find_matches(tx.session, query)
             tx.audit_many(
                 "customer.find", [hit.number for hit in hits], detail="listed in search results"
             )
@@ -594,142 +555,6 @@ def _refuse_if_erased(customer: Customer) -> None:
 
 def _fields_detail(changed: Sequence[str]) -> str:
     return "fields: " + ",".join(changed) if changed else "no change"
-
-
-def _ranked_matches(query: str, dialect: str) -> Subquery:
-    """Every way the query can name a customer, as (customer_id, rank); lower rank is better.
-
-    Each way is an indexed query capped at FIND_COUNT_CAP + 1 rows: exact look-ups use B-tree
-    (and lower() expression) indexes; name fragments use FTS5 trigram tables on SQLite and
-    pg_trgm GIN indexes on PostgreSQL. Words shorter than three characters only filter the rows
-    the longer words found; a query of short words alone matches at the start of a word.
-    """
-    parts: list[Select[Any]] = []
-
-    def add(stmt: Select[Any], rank: int) -> None:
-        capped = stmt.limit(FIND_COUNT_CAP + 1).subquery()
-        parts.append(select(capped.c.customer_id, literal(rank).label("rank")))
-
-    customer_id = Customer.id.label("customer_id")
-    compact = re.sub(r"\s+", "", query)
-    if compact.isdigit() and len(compact) <= 7:
-        add(select(customer_id).where(Customer.number == int(compact)), 0)
-    if looks_like_business_id(query):
-        try:
-            business_id = canonical_business_id(query)
-        except InvalidBusinessId:
-            business_id = None
-        if business_id is not None:
-            add(select(customer_id).where(Customer.business_id == business_id), 0)
-    if "@" in query:
-        email = query.strip().lower()
-        add(select(customer_id).where(func.lower(Customer.email) == email), 0)
-        add(
-            select(ContactPerson.customer_id.label("customer_id")).where(
-                func.lower(ContactPerson.email) == email
-            ),
-            2,
-        )
-    phone = phone_or_none(query)
-    if phone is not None:
-        add(select(customer_id).where(Customer.phone == phone), 0)
-        add(
-            select(ContactPerson.customer_id.label("customer_id")).where(
-                ContactPerson.phone == phone
-            ),
-            2,
-        )
-    folded = fold(query)
-    tokens = folded.split()
-    if tokens:
-        active = Customer.status != CustomerStatus.ERASED.value
-        add(
-            select(customer_id).where(active, _name_prefix(Customer.name_search, folded, dialect)),
-            1,
-        )
-        for way in _words_match(select(customer_id), Customer, tokens, dialect):
-            add(way.where(active), 2)
-        for model in (ContactPerson, ServiceUser):
-            owner = model.customer_id.label("customer_id")
-            for way in _words_match(select(owner), model, tokens, dialect):
-                add(way, 3)
-        add(
-            select(ServiceUser.customer_id.label("customer_id")).where(
-                func.lower(ServiceUser.username) == query.strip().lower()
-            ),
-            1,
-        )
-    return union_all(*parts).subquery()
-
-
-def _name_prefix(column: Any, folded: str, dialect: str) -> Any:
-    """`column` starts with `folded`, in a form the engine's index can serve."""
-    if dialect == "sqlite":
-        # SQLite's LIKE ignores a B-tree index on a column of the default collation; a range
-        # over the same index is exact for text compared byte by byte.
-        return and_(column >= folded, column < folded + "\U0010ffff")
-    return column.like(_like_escape(folded) + "%")
-
-
-def _words_match(
-    stmt: Select[Any],
-    model: type[Customer] | type[ContactPerson] | type[ServiceUser],
-    tokens: list[str],
-    dialect: str,
-) -> list[Select[Any]]:
-    """Rows whose folded name has every token, each way driven by an index where one fits.
-
-    Words of three or more letters match anywhere (trigram index) and the shorter ones then
-    only filter. A query of short words alone matches where its first two-letter word starts
-    a word of the name (" ab" is a trigram too, and the start of the name reads the B-tree);
-    its other words filter.
-    """
-    long_words = [t for t in tokens if len(t) >= _TRIGRAM]
-    short_words = [t for t in tokens if len(t) < _TRIGRAM]
-    column = model.name_search
-    filters = [column.contains(t, autoescape=True) for t in short_words]
-    if long_words:
-        return [_fragments(stmt, model, long_words, dialect).where(*filters)]
-    lead = next((t for t in short_words if len(t) == _TRIGRAM - 1), None)
-    if lead is None:
-        # Single letters only: nothing an index can serve; the cap bounds the scan.
-        return [stmt.where(*filters)]
-    return [
-        _fragments(stmt, model, [" " + lead], dialect).where(*filters),
-        stmt.where(_name_prefix(column, lead, dialect), *filters),
-    ]
-
-
-def _fragments(
-    stmt: Select[Any],
-    model: type[Customer] | type[ContactPerson] | type[ServiceUser],
-    fragments: list[str],
-    dialect: str,
-) -> Select[Any]:
-    """Rows whose folded name contains every fragment (three characters or more)."""
-    if dialect == "sqlite":
-        fts = table(f"{model.__tablename__}_fts", column_("rowid"))
-        phrase = " AND ".join('"' + f.replace('"', '""') + '"' for f in fragments)
-        return stmt.join(fts, fts.c.rowid == model.id).where(
-            literal_column(fts.name).op("MATCH")(phrase)
-        )
-    return stmt.where(*[model.name_search.like("%" + _like_escape(f) + "%") for f in fragments])
-
-
-def _like_escape(text: str) -> str:
-    """Text for a LIKE pattern with PostgreSQL's default escape character (backslash)."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _summary(customer: Customer) -> CustomerSummary:
-    return CustomerSummary(
-        number=customer.number,
-        name=customer.name,
-        kind=customer.kind,
-        business_id=customer.business_id,
-        city=customer.city,
-        status=customer.status,
-    )
 
 
 def _billing_view(session: Session, customer: Customer) -> BillingView:

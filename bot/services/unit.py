@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.util import identity_key
 
 from bot.audit_chain import link_hash
 from bot.config import Settings
 from bot.permissions import Permission, Role, allows
 from bot.services.errors import NotStaff, PermissionRefused
-from storage.models import AuditEvent, AuditHead, Counter, FieldChange, StaffMember
+from storage.models import AuditHead, Counter, FieldChange, StaffMember
+from storage.raw import bound_time, run, session_run
 
 Clock = Callable[[], dt.datetime]
+
+_INSERT_LINK = (
+    "INSERT INTO audit_event"
+    " (seq, at, actor, action, outcome, customer_number, detail, prev_hash, hash)"
+    " VALUES (:seq, :at, :actor, :action, :outcome, :number, :detail, :prev, :hash)"
+)
+_READ_HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1"
+_LOCK_HEAD = _READ_HEAD + " FOR UPDATE"
+_MOVE_HEAD = "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"
 
 SYSTEM_ACTOR = "system"
 
@@ -82,56 +94,55 @@ class Tx:
         outcome: str = "ok",
     ) -> None:
         """Append a link to the audit chain in this transaction (identifiers only, no data)."""
-        head = self.session.execute(
-            select(AuditHead).where(AuditHead.id == 1).with_for_update()
-        ).scalar_one()
-        seq = head.seq + 1
-        digest = link_hash(
-            head.hash, seq, self.now, self.actor, action, outcome, customer_number, detail
-        )
-        self.session.add(
-            AuditEvent(
-                seq=seq,
-                at=self.now,
-                actor=self.actor,
-                action=action,
-                outcome=outcome,
-                customer_number=customer_number,
-                detail=detail,
-                prev_hash=head.hash,
-                hash=digest,
-            )
-        )
-        head.seq, head.hash = seq, digest
-        self.session.flush()
+        self.append_links(action, [customer_number], detail=detail, outcome=outcome)
 
     def audit_many(self, action: str, customer_numbers: list[int], *, detail: str) -> None:
         """One audit link per customer, appended with a single read of the head (for lists)."""
+        self.append_links(action, list(customer_numbers), detail=detail)
+
+    def append_links(
+        self,
+        action: str,
+        customer_numbers: Sequence[int | None],
+        *,
+        detail: str | None,
+        outcome: str = "ok",
+    ) -> None:
+        """Links for `action`, one per customer number, in one locked read-modify-write of the
+        chain's head: its row lock (PostgreSQL) or the write lock that BEGIN IMMEDIATE took
+        (SQLite) keeps every process appending in turn. Written as three driver-level
+        statements, since an audited read is on every command's path."""
         if not customer_numbers:
             return
-        head = self.session.execute(
-            select(AuditHead).where(AuditHead.id == 1).with_for_update()
-        ).scalar_one()
-        seq, previous = head.seq, head.hash
+        session = self.session
+        stale = session.identity_map.get(identity_key(AuditHead, 1))
+        if stale is not None:
+            # Never let an ORM copy of the head outlive the row written below.
+            session.expire(stale)
+        connection = session.connection()
+        read = _LOCK_HEAD if connection.dialect.name == "postgresql" else _READ_HEAD
+        seq, previous = cast("tuple[int, str]", session_run(session, read, {}).one())
+        at = bound_time(connection.dialect, self.now)
+        links: list[dict[str, object]] = []
         for number in customer_numbers:
             seq += 1
-            digest = link_hash(previous, seq, self.now, self.actor, action, "ok", number, detail)
-            self.session.add(
-                AuditEvent(
-                    seq=seq,
-                    at=self.now,
-                    actor=self.actor,
-                    action=action,
-                    outcome="ok",
-                    customer_number=number,
-                    detail=detail,
-                    prev_hash=previous,
-                    hash=digest,
-                )
+            digest = link_hash(previous, seq, self.now, self.actor, action, outcome, number, detail)
+            links.append(
+                {
+                    "seq": seq,
+                    "at": at,
+                    "actor": self.actor,
+                    "action": action,
+                    "outcome": outcome,
+                    "number": number,
+                    "detail": detail,
+                    "prev": previous,
+                    "hash": digest,
+                }
             )
             previous = digest
-        head.seq, head.hash = seq, previous
-        self.session.flush()
+        run(connection, _INSERT_LINK, links if len(links) > 1 else links[0])
+        run(connection, _MOVE_HEAD, {"seq": seq, "hash": previous})
 
     def record_change(
         self,

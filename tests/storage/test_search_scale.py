@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 from bot.demo_data import write_customers_csv
 from bot.i18n import Translator
 from bot.services import Services
-from bot.services.customers import FIND_COUNT_CAP
+from bot.services.search import FIND_COUNT_CAP
 from handlers.blocks import find_message
 from tests.conftest import ADMIN
 

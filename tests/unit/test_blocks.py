@@ -10,11 +10,11 @@ from bot.i18n import Translator
 from bot.services.customers import (
     ContactView,
     CustomerCard,
-    CustomerSummary,
     FindResult,
     History,
     HistoryEntry,
 )
+from bot.services.search import CustomerSummary
 from handlers.blocks import (
     MAX_MESSAGE_BLOCKS,
     MAX_SECTION_TEXT,

@@ -10,8 +10,9 @@ from typing import Any
 from bot.i18n import Translator
 from bot.permissions import Role
 from bot.services.comms import CorrespondenceEntry, CorrespondenceListing
-from bot.services.customers import CustomerSummary, FindResult
+from bot.services.customers import FindResult
 from bot.services.home import HomeOverview
+from bot.services.search import CustomerSummary
 from bot.services.usage import UsageSummary
 from handlers.blocks import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT, usage_section
 from handlers.comms_blocks import (

@@ -1,0 +1,184 @@
+"""`/customer find`: every way a text can name a customer, answered by one hand-written query.
+
+The ways (lower rank is better):
+
+- 0: customer number, business ID (with or without the dash), e-mail, phone (any format);
+- 1: the name starts with the text; a service user's username is the text;
+- 2: every word of the text is in the name; a contact person's e-mail or phone is the text;
+- 3: every word is in a contact person's or service user's name.
+
+Each way is an indexed query capped at FIND_COUNT_CAP + 1 rows, so a text that names half the
+register costs as little as one that names ten (the count then reads "500+"). Words of three or
+more characters match anywhere, through FTS5 trigram tables on SQLite and pg_trgm GIN indexes on
+PostgreSQL; shorter words only filter what the longer ones found, and a text of short words
+alone matches where its first two-letter word starts a word of the name.
+
+The statement is built as text and run at the driver level (storage/raw.py): at a million
+customers an identifier look-up answers in tens of microseconds, less than building and
+compiling the equivalent SQLAlchemy construct would take.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import cast
+
+from sqlalchemy.orm import Session
+
+from bot.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
+from bot.contact import phone_or_none
+from bot.text import fold
+from storage.models import CustomerStatus
+from storage.raw import session_run
+
+FIND_LIMIT = 10
+# Each way yields at most this many (+1) candidates (docs/BENCHMARKS.md).
+FIND_COUNT_CAP = 500
+# FTS5 trigram and pg_trgm indexes need at least three characters of a word.
+_TRIGRAM = 3
+_ESCAPE = " ESCAPE '\\'"
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    number: int
+    name: str
+    kind: str
+    business_id: str | None
+    city: str | None
+    status: str
+
+
+@dataclass
+class _Statement:
+    """The ways found so far, as SQL, and the values their placeholders stand for."""
+
+    dialect: str
+    ways: list[str] = field(default_factory=list)
+    params: dict[str, object] = field(default_factory=dict)
+
+    def value(self, value: object) -> str:
+        name = f"v{len(self.params)}"
+        self.params[name] = value
+        return ":" + name
+
+    def add(self, select: str, rank: int) -> None:
+        """A way: `select` yields `customer_id`; it is capped and tagged with its rank."""
+        alias = f"w{len(self.ways)}"
+        self.ways.append(
+            f"SELECT customer_id, {rank} AS rank FROM ({select} LIMIT {FIND_COUNT_CAP + 1}) {alias}"
+        )
+
+    def sql(self) -> str:
+        return (
+            "WITH ways AS ("
+            + " UNION ALL ".join(self.ways)
+            + "), best AS (SELECT customer_id, min(rank) AS rank FROM ways GROUP BY customer_id)"
+            " SELECT c.number, c.name, c.kind, c.business_id, c.city, c.status,"
+            " count(*) OVER () AS total"
+            " FROM best JOIN customer c ON c.id = best.customer_id"
+            f" ORDER BY best.rank, c.name_search, c.number LIMIT {FIND_LIMIT}"
+        )
+
+
+def find_matches(session: Session, query: str) -> tuple[list[CustomerSummary], int]:
+    """The best FIND_LIMIT matches, and how many customers matched in all (up to the caps)."""
+    statement = _Statement(session.get_bind().dialect.name)
+    _add_ways(statement, query.strip())
+    if not statement.ways:
+        return [], 0
+    rows = cast(
+        "list[tuple[int, str, str, str | None, str | None, str, int]]",
+        session_run(session, statement.sql(), statement.params).all(),
+    )
+    total = rows[0][6] if rows else 0
+    return [CustomerSummary(*row[:6]) for row in rows], total
+
+
+def _add_ways(st: _Statement, query: str) -> None:
+    compact = re.sub(r"\s+", "", query)
+    if compact.isdigit() and len(compact) <= 7:
+        st.add(f"SELECT id AS customer_id FROM customer WHERE number = {st.value(int(compact))}", 0)
+    if looks_like_business_id(query):
+        try:
+            business_id = canonical_business_id(query)
+        except InvalidBusinessId:
+            business_id = None
+        if business_id is not None:
+            value = st.value(business_id)
+            st.add(f"SELECT id AS customer_id FROM customer WHERE business_id = {value}", 0)
+    if "@" in query:
+        email = st.value(query.lower())
+        st.add(f"SELECT id AS customer_id FROM customer WHERE lower(email) = {email}", 0)
+        st.add(f"SELECT customer_id FROM contact_person WHERE lower(email) = {email}", 2)
+    phone = phone_or_none(query)
+    if phone is not None:
+        value = st.value(phone)
+        st.add(f"SELECT id AS customer_id FROM customer WHERE phone = {value}", 0)
+        st.add(f"SELECT customer_id FROM contact_person WHERE phone = {value}", 2)
+    folded = fold(query)
+    tokens = folded.split()
+    if not tokens:
+        return
+    active = f"t.status != {st.value(CustomerStatus.ERASED.value)}"
+    st.add(
+        f"SELECT t.id AS customer_id FROM customer t WHERE {active} AND {_prefix(st, folded)}", 1
+    )
+    for way in _words(st, "customer", "id", tokens):
+        st.add(f"{way} AND {active}", 2)
+    for table in ("contact_person", "service_user"):
+        for way in _words(st, table, "customer_id", tokens):
+            st.add(way, 3)
+    username = st.value(query.lower())
+    st.add(f"SELECT customer_id FROM service_user WHERE lower(username) = {username}", 1)
+
+
+def _words(st: _Statement, table: str, owner: str, tokens: list[str]) -> list[str]:
+    """Selects of rows of `table` whose folded name has every token (each ends in a WHERE)."""
+    head = f"SELECT t.{owner} AS customer_id FROM {table} t"
+    long_words = [w for w in tokens if len(w) >= _TRIGRAM]
+    short_words = [w for w in tokens if len(w) < _TRIGRAM]
+    filters = [
+        f"t.name_search LIKE {st.value('%' + _like_escape(w) + '%')}{_ESCAPE}" for w in short_words
+    ]
+    if long_words:
+        return [_fragments(st, head, table, long_words, filters)]
+    lead = next((w for w in short_words if len(w) == _TRIGRAM - 1), None)
+    if lead is None:
+        # Single letters only: nothing an index can serve; the cap bounds the scan.
+        return [f"{head} WHERE " + " AND ".join(filters)]
+    return [
+        _fragments(st, head, table, [" " + lead], filters),
+        f"{head} WHERE " + " AND ".join([_prefix(st, lead), *filters]),
+    ]
+
+
+def _fragments(
+    st: _Statement, head: str, table: str, fragments: list[str], filters: list[str]
+) -> str:
+    """`head` narrowed to names containing every fragment (three characters or more)."""
+    if st.dialect == "sqlite":
+        phrase = " AND ".join('"' + f.replace('"', '""') + '"' for f in fragments)
+        fts = f"{table}_fts"
+        conditions = [f"{fts} MATCH {st.value(phrase)}", *filters]
+        return f"{head} JOIN {fts} ON {fts}.rowid = t.id WHERE " + " AND ".join(conditions)
+    likes = [
+        f"t.name_search LIKE {st.value('%' + _like_escape(f) + '%')}{_ESCAPE}" for f in fragments
+    ]
+    return f"{head} WHERE " + " AND ".join([*likes, *filters])
+
+
+def _prefix(st: _Statement, folded: str) -> str:
+    """`t.name_search` starts with `folded`, in a form the engine's index can serve."""
+    if st.dialect == "sqlite":
+        # SQLite's LIKE ignores a B-tree index on a column of the default collation; a range
+        # over the same index is exact for text compared byte by byte.
+        low, high = st.value(folded), st.value(folded + "\U0010ffff")
+        return f"t.name_search >= {low} AND t.name_search < {high}"
+    return f"t.name_search LIKE {st.value(_like_escape(folded) + '%')}{_ESCAPE}"
+
+
+def _like_escape(text: str) -> str:
+    """Text for a LIKE pattern whose escape character is a backslash."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,72 @@
+"""Hand-written SQL for the hottest paths, run at the driver level.
+
+Building and compiling an SQLAlchemy statement costs more than an indexed query answers in, so
+the few statements every `/customer find` and every audit link run are written out here once,
+with `:name` placeholders, and handed to the driver as they are (sqlite3 takes `:name` itself;
+psycopg gets `%(name)s`). Values arrive in the driver's own form: `bound_time` converts a time
+the way the `UtcDateTime` column type would.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import CursorResult
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import Session
+
+from storage.models import UtcDateTime
+
+_NAMED = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+
+@lru_cache(maxsize=1024)
+def for_driver(sql: str, paramstyle: str) -> str:
+    """`sql` with `:name` placeholders in the driver's own parameter style."""
+    if paramstyle in ("named", "qmark"):
+        # sqlite3 accepts `:name` with a mapping whatever its default style is.
+        return sql
+    if paramstyle == "pyformat":
+        if "%" in sql:
+            raise ValueError("a literal % would be read as a placeholder; pass it as a value")
+        return _NAMED.sub(r"%(\1)s", sql)
+    raise ValueError(f"unsupported parameter style {paramstyle!r}")
+
+
+def run(
+    connection: Connection, sql: str, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+) -> CursorResult[Any]:
+    """Execute hand-written `sql` (`:name` placeholders); a sequence of mappings is executemany."""
+    statement = for_driver(sql, connection.dialect.paramstyle)
+    if isinstance(params, Mapping):
+        return connection.exec_driver_sql(statement, dict(params))
+    return connection.exec_driver_sql(statement, [dict(p) for p in params])
+
+
+def session_run(
+    session: Session, sql: str, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+) -> CursorResult[Any]:
+    """`run` on the session's connection, after writing out what the session has pending."""
+    session.flush()
+    return run(session.connection(), sql, params)
+
+
+def bound_time(dialect: Dialect, at: dt.datetime) -> object:
+    """`at` as the driver stores it in a UtcDateTime column (naive UTC text on SQLite)."""
+    processor = _time_processor(dialect)
+    return processor(at) if processor is not None else at
+
+
+def _time_processor(dialect: Dialect) -> Any:
+    cached = _PROCESSORS.get(dialect.name)
+    if cached is None:
+        cached = (UtcDateTime().dialect_impl(dialect).bind_processor(dialect),)
+        _PROCESSORS[dialect.name] = cached
+    return cached[0]
+
+
+_PROCESSORS: dict[str, tuple[Any]] = {}
