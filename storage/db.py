@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from alembic import command
 from alembic.config import Config
@@ -32,7 +34,11 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
         engine = create_engine(
             url,
             echo=echo,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+            connect_args={
+                "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                "check_same_thread": False,
+                "factory": _taking_turns(),
+            },
         )
         _configure_sqlite(engine)
         return engine
@@ -58,7 +64,59 @@ def _configure_sqlite(engine: Engine) -> None:
         # Almost every transaction writes (reads of personal data are audited), so take the
         # write lock up front: a deferred transaction that later upgrades fails with
         # SQLITE_BUSY instead of waiting for the busy timeout.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        dbapi_connection = connection.connection.driver_connection
+        dbapi_connection.take_turn()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            dbapi_connection.end_turn()
+            raise
+
+
+class _TakingTurns(sqlite3.Connection):
+    """An SQLite connection whose transactions queue for one in-process lock first.
+
+    SQLite lets one writer in at a time and makes the others poll: its busy handler sleeps
+    1, 2, 5, 10 … up to 100 ms between tries, and those sleeps were the long tail of a
+    loaded `regbot serve` (docs/BENCHMARKS.md). Threads of one process instead wait on this
+    lock, which wakes the next one the moment a transaction ends; other processes still meet
+    the busy timeout. A thread that cannot get the lock within the busy timeout goes on to
+    BEGIN IMMEDIATE regardless, so nothing here can wait longer than SQLite itself would.
+    """
+
+    turns: ClassVar[threading.Lock]
+    _holding: bool = False
+
+    def take_turn(self) -> None:
+        self._holding = self.turns.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+
+    def end_turn(self) -> None:
+        if self._holding:
+            self._holding = False
+            self.turns.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.end_turn()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.end_turn()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.end_turn()
+
+
+def _taking_turns() -> type[_TakingTurns]:
+    """A connection class with its own lock: one per engine, shared by its pooled connections."""
+    return type("TakingTurns", (_TakingTurns,), {"turns": threading.Lock()})
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -130,10 +130,10 @@ def test_slack_failing_leaves_reminders_queued_and_the_next_sweep_delivers_each_
 
 
 def test_a_rate_limited_reminder_waits_for_retry_after_and_is_not_lost(
-    settings: Settings, engine: Any, fake_slack: FakeSlack
+    settings: Settings, engine: Any, services: Services, fake_slack: FakeSlack
 ) -> None:
+    overdue_request(services)  # no sender: no announcement in flight to race the sweep
     services = slack_services(settings, engine, fake_slack)
-    overdue_request(services)
     fake_slack.fail("chat.postMessage", status=429, retry_after=120, times=100)
     report = services.reminders.sweep()
     assert report.sent == 0 and report.failed >= 1
