@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 GENESIS_HASH = "0" * 64
@@ -46,6 +46,36 @@ def link_hash(
     }
     canonical = json.dumps(fields, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
+
+
+def chain_links(
+    prev_hash: str,
+    seq: int,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    outcome: str,
+    customer_numbers: Sequence[int | None],
+    detail: str | None,
+) -> Iterator[tuple[int, int | None, str, str]]:
+    """(seq, customer number, previous hash, hash) of the links that follow `seq`, one per
+    customer number, all else alike: `link_hash`'s hashes, with the fields every link shares
+    encoded once rather than once per link (a bulk import appends a link per row)."""
+    # link_hash's canonical JSON: keys sorted (action, actor, at, customer, detail, outcome,
+    # seq), no spaces, ASCII only, as json.dumps writes each value alone.
+    when = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    head = (
+        f'{{"action":{json.dumps(action)},"actor":{json.dumps(actor)},'
+        f'"at":{json.dumps(when)},"customer":'
+    )
+    tail = f',"detail":{json.dumps(detail)},"outcome":{json.dumps(outcome)},"seq":'
+    for number in customer_numbers:
+        seq += 1
+        customer = "null" if number is None else str(int(number))
+        canonical = f"{head}{customer}{tail}{seq}}}"
+        digest = hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
+        yield seq, number, prev_hash, digest
+        prev_hash = digest
 
 
 @dataclass(frozen=True)

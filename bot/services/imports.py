@@ -8,40 +8,33 @@ from __future__ import annotations
 
 import collections
 import csv
-import datetime as dt
+import itertools
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from bot.audit_chain import link_hash
 from bot.customer_fields import CUSTOMER_FIELDS, FieldError, clean_customer_fields
 from bot.faults import crash_point
 from bot.services.customers import apply_customer_changes
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.unit import ServiceContext, Tx
 from bot.text import fold
-from storage.models import (
-    AuditHead,
-    Counter,
-    Customer,
-    CustomerStatus,
-    Source,
-    UtcDateTime,
-)
+from storage.models import Counter, Customer, CustomerStatus, Source
+from storage.raw import bound_time
 
 NUMBER_COLUMN = "customer_number"
 IMPORT_COLUMNS = (*CUSTOMER_FIELDS, NUMBER_COLUMN)
-BATCH_SIZE = 1000
-# Files at least this long are validated in worker processes while this one writes (the
-# validation of e-mail addresses and phone numbers costs more than the inserts).
+BATCH_SIZE = 2000
+# Files at least this long are validated in worker processes while this one writes.
 PARALLEL_FROM_ROWS = 20_000
 # SQLite page cache for an import's connection, in KiB.
 IMPORT_CACHE_KIB = 512 * 1024
@@ -70,37 +63,34 @@ class ImportReport:
     written: bool = False
 
 
-@dataclass(frozen=True)
-class _Record:
+class _Record(NamedTuple):
+    """A non-blank CSV record: its first and last physical line, and its cells."""
+
     line: int
+    end: int
     cells: list[str]
 
 
-@dataclass(frozen=True)
-class _Checked:
-    """What the checks that need neither the database nor the rest of the file found in a row.
+class _Chunk(NamedTuple):
+    """A batch's physical lines as read from the file, and how many lines came before them."""
 
-    Plain data, so that worker processes can return it.
+    offset: int
+    lines: list[str]
+
+
+class _Checked(NamedTuple):
+    """A data row after the checks that need neither the database nor the rest of the file.
+
+    A tuple of plain values, so that worker processes return it cheaply.
     """
 
     line: int
-    raw: dict[str, str]
-    cleaned: dict[str, str | None]
     error: tuple[str, dict[str, object]] | None
-    number_text: str | None
-    number: int | None
-    business_id: str | None
-    fallback: tuple[str, str, str] | None
-    keys: tuple[tuple[str, object], ...]
-
-
-@dataclass(frozen=True)
-class _Row:
-    """A data row that passed the checks that need no database, ready to be written."""
-
-    line: int
+    # The non-empty cells as given (what an update applies) and as validated.
     raw: dict[str, str]
     cleaned: dict[str, str | None]
+    # The folded name (search column, fallback key); "" for a row with an error.
+    name_search: str
     number: int | None
     business_id: str | None
     # Rows with neither identifier match on the folded name plus e-mail (else phone).
@@ -128,15 +118,16 @@ class ImportService:
     ) -> ImportReport:
         """Create or update customers from a CSV file, all or nothing unless `skip_invalid`.
 
-        The file is read twice, streaming: once to check its shape and find the highest
-        customer number, then in batches that are validated (in `workers` processes for big
-        files; default: one per CPU) and written with multi-row inserts.
+        The file is read twice, streaming: once to check its shape, find the highest customer
+        number and where each batch ends, then batch by batch as lines that are parsed and
+        validated (in `workers` processes for big files; default: one per CPU but the one
+        this process writes on) while this process writes the batches before them.
         """
         scan = _scan_csv(path)
         columns = _check_header(scan.header)
         total = scan.records
         if workers is None:
-            workers = min(os.cpu_count() or 1, 8) if total >= PARALLEL_FROM_ROWS else 0
+            workers = _default_workers() if total >= PARALLEL_FROM_ROWS else 0
         report = ImportReport()
         try:
             with self._context.transaction(actor) as tx:
@@ -147,8 +138,8 @@ class ImportService:
                 search_index = _SqliteSearchIndex.suspend(tx.session)
                 writer = _BatchWriter(tx, columns, report, search_index)
                 done = 0
-                batches = _batches(_records(path, scan.delimiter), BATCH_SIZE)
-                for checked in _checked_batches(columns, batches, workers):
+                chunks = _chunks(path, scan)
+                for checked in _checked_batches(columns, scan.delimiter, chunks, workers):
                     writer.write(checked)
                     crash_point("import.after_batch")
                     done += len(checked)
@@ -174,6 +165,11 @@ class ImportService:
         return report
 
 
+def _default_workers() -> int:
+    """Validation processes: every CPU but one, which the writing process keeps busy."""
+    return min(max((os.cpu_count() or 1) - 1, 1), 8)
+
+
 def _check_record(columns: list[str], record: _Record) -> _Checked:
     """The database-free checks of one row (runs in worker processes for big files)."""
     if len(record.cells) != len(columns):
@@ -181,65 +177,55 @@ def _check_record(columns: list[str], record: _Record) -> _Checked:
             "import.row_cells",
             {"expected": len(columns), "found": len(record.cells)},
         )
-        return _Checked(record.line, {}, {}, error, None, None, None, None, ())
+        return _Checked(record.line, error, {}, {}, "", None, None, None)
     # An empty cell means "not in the file": it neither sets nor clears a field.
-    values = {
-        column: cell.strip()
-        for column, cell in zip(columns, record.cells, strict=True)
-        if cell.strip()
-    }
+    values: dict[str, str] = {}
+    for column, cell in zip(columns, record.cells, strict=True):
+        text = cell.strip()
+        if text:
+            values[column] = text
     number_text = values.pop(NUMBER_COLUMN, None)
     cleaned = clean_customer_fields(values, creating=True)
     number = _parse_number(number_text) if number_text is not None else None
     business_id = None if "business_id" in cleaned.errors else cleaned.values.get("business_id")
-    fallback = None
-    if number_text is None and "business_id" not in values and not cleaned.errors:
-        fallback = _fallback_key(cleaned.values)
-    keys: list[tuple[str, object]] = []
-    if number is not None:
-        keys.append((NUMBER_COLUMN, number))
-    if business_id is not None:
-        keys.append(("business_id", business_id))
-    if fallback is not None:
-        keys.append((fallback[0], fallback[1:]))
     problem: tuple[str, dict[str, object]] | None = None
     if cleaned.errors:
         first = _first_error(cleaned.errors)
         problem = (first.key, dict(first.params))
     elif number_text is not None and number is None:
         problem = ("field.customer_number", {"field": NUMBER_COLUMN, "value": number_text})
+    name_search = fold(cleaned.values.get("name") or "") if not cleaned.errors else ""
+    fallback = None
+    if number_text is None and "business_id" not in values and not cleaned.errors:
+        fallback = _fallback_key(name_search, cleaned.values)
     return _Checked(
-        record.line,
-        values,
-        cleaned.values,
-        problem,
-        number_text,
-        number,
-        business_id,
-        fallback,
-        tuple(keys),
+        record.line, problem, values, cleaned.values, name_search, number, business_id, fallback
     )
 
 
-def _check_batch(columns: list[str], batch: list[_Record]) -> list[_Checked]:
-    return [_check_record(columns, record) for record in batch]
+def _check_chunk(columns: list[str], delimiter: str, chunk: _Chunk) -> list[_Checked]:
+    """Parse and check one batch's lines (a worker process's whole task)."""
+    return [
+        _check_record(columns, record) for record in _parse(chunk.lines, delimiter, chunk.offset)
+    ]
 
 
 def _checked_batches(
-    columns: list[str], batches: Iterator[list[_Record]], workers: int
+    columns: list[str], delimiter: str, chunks: Iterator[_Chunk], workers: int
 ) -> Iterator[list[_Checked]]:
     """Checked batches in file order; with workers, a few batches are checked ahead."""
-    if workers <= 1:
-        for batch in batches:
-            yield _check_batch(columns, batch)
+    if workers < 1:
+        for chunk in chunks:
+            yield _check_chunk(columns, delimiter, chunk)
         return
-    # "spawn": the workers need none of this process's state (engines, threads).
+    # "spawn": the workers need none of this process's state (engines, threads). They get
+    # the batch's raw lines and send back plain tuples, the cheapest things to pickle.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: collections.deque[Future[list[_Checked]]] = collections.deque()
-        for batch in batches:
-            pending.append(pool.submit(_check_batch, columns, batch))
-            if len(pending) >= 2 * workers:
+        for chunk in chunks:
+            pending.append(pool.submit(_check_chunk, columns, delimiter, chunk))
+            if len(pending) >= 2 * workers + 1:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
@@ -249,8 +235,8 @@ class _BatchWriter:
     """Writes checked batches inside the import's transaction, remembering what it has seen.
 
     Per batch: one query per kind of identifier finds the existing customers, new customers
-    go in with multi-row inserts (customers, their history, their audit links), and updates go
-    through `apply_customer_changes` like `/customer set`.
+    go in with driver-level bulk inserts (customers, their history, their audit links), and
+    updates go through `apply_customer_changes` like `/customer set`.
     """
 
     def __init__(
@@ -261,7 +247,6 @@ class _BatchWriter:
         search_index: _SqliteSearchIndex | None,
     ) -> None:
         self._tx = tx
-        self._columns = columns
         self._report = report
         self._search_index = search_index
         self._inserted = 0
@@ -270,11 +255,20 @@ class _BatchWriter:
         # Customers this import updated, or created without a business ID (the only ones a
         # later row can reach again, by name and e-mail or phone): id -> line.
         self._touched: dict[int, int] = {}
+        session = tx.session
+        self._sqlite = session.connection().dialect.name == "sqlite"
+        # The history gets one row per field a row gives, in the file's column order.
+        self._fields = [column for column in columns if column != NUMBER_COLUMN]
+        self._history_sql = _sqlite_history_sql(self._fields)
+        # With no customers before the import, a row's number or business ID can only name a
+        # customer an earlier row of the file created, and such a row is already refused as a
+        # repeat of that one: only the name-and-contact look-up is left to ask the database.
+        self._register_was_empty = session.execute(select(Customer.id).limit(1)).first() is None
 
     def write(self, batch: list[_Checked]) -> None:
-        rows = [row for checked in batch if (row := self._row(checked)) is not None]
-        found = _Existing.load(self._tx.session, rows)
-        creates: list[tuple[_Row, int | None]] = []
+        rows = [row for row in batch if self._accepted(row)]
+        found = _Existing.load(self._tx.session, rows, by_identifiers=not self._register_was_empty)
+        creates: list[_Checked] = []
         pending: dict[tuple[str, str, str], tuple[int, int | None]] = {}
         for row in rows:
             try:
@@ -284,34 +278,30 @@ class _BatchWriter:
         if creates:
             self._insert(creates)
 
-    def _row(self, checked: _Checked) -> _Row | None:
-        """The row, or None after reporting it bad (same order of reasons as one by one)."""
-        repeated = [
-            (name, first)
-            for name, value in checked.keys
-            if (first := self._first_lines.setdefault((name, value), checked.line)) != checked.line
-        ]
-        error = checked.error
-        if error is None and repeated:
-            name, first = repeated[0]
+    def _accepted(self, row: _Checked) -> bool:
+        """Whether the row goes on to be written; else it is reported bad (same order of
+        reasons as one by one)."""
+        first_lines = self._first_lines
+        line = row.line
+        repeated: tuple[str, int] | None = None
+        for name, value in _keys(row):
+            first = first_lines.setdefault((name, value), line)
+            if first != line and repeated is None:
+                repeated = (name, first)
+        error = row.error
+        if error is None and repeated is not None:
+            name, first = repeated
             error = ("import.duplicate_row", {"line": first, "field": name})
         if error is not None:
-            self._report.bad_rows.append(BadRow(checked.line, error[0], dict(error[1])))
-            return None
-        return _Row(
-            checked.line,
-            checked.raw,
-            checked.cleaned,
-            checked.number,
-            checked.business_id,
-            checked.fallback,
-        )
+            self._report.bad_rows.append(BadRow(line, error[0], dict(error[1])))
+            return False
+        return True
 
     def _write_row(
         self,
-        row: _Row,
+        row: _Checked,
         found: _Existing,
-        creates: list[tuple[_Row, int | None]],
+        creates: list[_Checked],
         pending: dict[tuple[str, str, str], tuple[int, int | None]],
     ) -> None:
         tx = self._tx
@@ -327,9 +317,9 @@ class _BatchWriter:
                             )
                         }
                     )
-            creates.append((row, row.number))
+            creates.append(row)
             if row.business_id is None:
-                for key in _fallback_keys(row.cleaned):
+                for key in _fallback_keys(row.name_search, row.cleaned):
                     pending.setdefault(key, (row.line, row.number))
             return
         first = self._touched.setdefault(existing.id, row.line)
@@ -344,7 +334,7 @@ class _BatchWriter:
         tx.audit("customer.update", existing.number, detail="import, fields: " + ",".join(changed))
         self._report.updated += 1
 
-    def _refresh_statistics(self, inserted: int) -> None:
+    def _refresh_statistics(self, connection: Connection, inserted: int) -> None:
         """On PostgreSQL, ANALYZE the customers each time the import has doubled them.
 
         The planner's statistics of a table that grows inside one transaction stay those of
@@ -352,80 +342,100 @@ class _BatchWriter:
         sequential scan, and the import would slow down quadratically.
         """
         self._inserted += inserted
-        connection = self._tx.session.connection()
         if connection.dialect.name != "postgresql" or self._inserted < 2 * self._analyzed_at:
             return
         connection.exec_driver_sql("ANALYZE customer")
         self._analyzed_at = max(self._inserted, 1000)
 
-    def _insert(self, creates: list[tuple[_Row, int | None]]) -> None:
+    def _insert(self, creates: list[_Checked]) -> None:
         """Insert new customers, their history and their audit links, a batch at a time."""
         tx = self._tx
         session = tx.session
-        now = _bound_time(session, tx.now)
-        fresh = iter(_take_numbers(tx, sum(1 for _, number in creates if number is None)))
-        numbers: list[int] = []
-        customers: list[tuple[object, ...]] = []
-        for row, given in creates:
-            values = row.cleaned
-            name = values["name"] or ""
-            number = given if given is not None else next(fresh)
-            numbers.append(number)
-            customers.append(
-                (
-                    number,
-                    values.get("kind") or "company",
-                    name,
-                    fold(name),
-                    values.get("business_id"),
-                    values.get("vat_id"),
-                    values.get("email"),
-                    values.get("phone"),
-                    values.get("street"),
-                    values.get("postal_code"),
-                    values.get("city"),
-                    values.get("country") or "FI",
-                    values.get("language") or "fi",
-                    CustomerStatus.ACTIVE.value,
-                    False,
-                    now,
-                    now,
-                )
+        # The ORM's pending work (updates, counters) goes first; the rest is driver-level.
+        session.flush()
+        connection = session.connection()
+        now = bound_time(connection.dialect, tx.now)
+        fresh = iter(_take_numbers(tx, sum(1 for row in creates if row.number is None)))
+        numbers = [row.number if row.number is not None else next(fresh) for row in creates]
+        customers = [
+            _customer_row(row, number, now) for row, number in zip(creates, numbers, strict=True)
+        ]
+        if self._sqlite:
+            # The rowids SQLite would give, given here: no query to learn them afterwards.
+            last = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM customer")
+            first_id = int(last.scalar_one()) + 1
+            ids = list(range(first_id, first_id + len(customers)))
+            _insert_many(
+                connection,
+                "customer",
+                ("id", *_CUSTOMER_COLUMNS),
+                [(cid, *customer) for cid, customer in zip(ids, customers, strict=True)],
             )
-        _insert_many(session, "customer", _CUSTOMER_COLUMNS, customers)
-        self._refresh_statistics(len(customers))
-        query = select(Customer.number, Customer.id).where(Customer.number.in_(numbers))
-        ids = {number: customer_id for number, customer_id in session.execute(query)}
+        else:
+            _insert_many(connection, "customer", _CUSTOMER_COLUMNS, customers)
+            query = select(Customer.number, Customer.id).where(Customer.number.in_(numbers))
+            by_number = {number: customer_id for number, customer_id in session.execute(query)}
+            ids = [by_number[number] for number in numbers]
+        self._refresh_statistics(connection, len(customers))
         if self._search_index is not None:
             self._search_index.add(
-                [
-                    (ids[number], customer[3])
-                    for number, customer in zip(numbers, customers, strict=True)
-                ]
+                [(cid, row.name_search) for cid, row in zip(ids, creates, strict=True)]
             )
-        history: list[tuple[object, ...]] = []
-        for (row, _), number in zip(creates, numbers, strict=True):
-            customer_id = ids[number]
+        for cid, row in zip(ids, creates, strict=True):
             if row.business_id is None:
-                self._touched[customer_id] = row.line
-            history.extend(
-                (
-                    now,
-                    tx.actor,
-                    customer_id,
-                    "customer",
-                    customer_id,
-                    key,
-                    None,
-                    str(value),
-                    "import",
-                )
-                for key, value in row.cleaned.items()
-                if value is not None
-            )
-        _insert_many(session, "field_change", _HISTORY_COLUMNS, history)
-        append_audit_links(tx, "customer.create", numbers, "import")
+                self._touched[cid] = row.line
+        self._insert_history(connection, now, ids, creates)
+        tx.audit_many("customer.create", numbers, detail="import")
         self._report.created += len(numbers)
+
+    def _insert_history(
+        self, connection: Connection, now: object, ids: list[int], creates: list[_Checked]
+    ) -> None:
+        """One FieldChange per given field of each new customer (source `import`)."""
+        actor = self._tx.actor
+        fields = self._fields
+        if self._sqlite:
+            # One statement per customer that SQLite expands into its rows: a ninth of the
+            # bindings and steps of one insert per history row.
+            connection.exec_driver_sql(
+                self._history_sql,
+                [
+                    (now, actor, cid, *map(row.cleaned.get, fields))
+                    for cid, row in zip(ids, creates, strict=True)
+                ],
+            )
+            return
+        history = [
+            (now, actor, cid, "customer", cid, key, None, str(value), Source.IMPORT.value)
+            for cid, row in zip(ids, creates, strict=True)
+            for key, value in row.cleaned.items()
+            if value is not None
+        ]
+        _insert_many(connection, "field_change", _HISTORY_COLUMNS, history)
+
+
+def _customer_row(row: _Checked, number: int, now: object) -> tuple[object, ...]:
+    """A new customer's values in `_CUSTOMER_COLUMNS` order, defaults filled in."""
+    values = row.cleaned
+    return (
+        number,
+        values.get("kind") or "company",
+        values["name"],
+        row.name_search,
+        values.get("business_id"),
+        values.get("vat_id"),
+        values.get("email"),
+        values.get("phone"),
+        values.get("street"),
+        values.get("postal_code"),
+        values.get("city"),
+        values.get("country") or "FI",
+        values.get("language") or "fi",
+        CustomerStatus.ACTIVE.value,
+        False,
+        now,
+        now,
+    )
 
 
 _CUSTOMER_COLUMNS = (
@@ -458,17 +468,24 @@ _HISTORY_COLUMNS = (
     "new_value",
     "source",
 )
-_AUDIT_COLUMNS = (
-    "seq",
-    "at",
-    "actor",
-    "action",
-    "outcome",
-    "customer_number",
-    "detail",
-    "prev_hash",
-    "hash",
-)
+
+
+def _sqlite_history_sql(fields: Sequence[str]) -> str:
+    """An INSERT of one customer's history rows: parameters time, actor, customer id, then one
+    value per field, and a row for each value that is not NULL.
+
+    SQLite yields a VALUES list's rows in order, so the rows keep the file's column order, as
+    one insert per field would. The field names are literals from CUSTOMER_FIELDS (the header
+    was checked against them).
+    """
+    assert all(name in CUSTOMER_FIELDS for name in fields)
+    pairs = ", ".join(f"('{name}', ?{index})" for index, name in enumerate(fields, start=4))
+    return (
+        f"INSERT INTO field_change ({', '.join(_HISTORY_COLUMNS)}) "  # noqa: S608 (constants)
+        f"SELECT ?1, ?2, ?3, 'customer', ?3, given.column1, NULL, given.column2, "
+        f"'{Source.IMPORT.value}' FROM (VALUES {pairs}) AS given "
+        "WHERE given.column2 IS NOT NULL"
+    )
 
 
 class _SqliteSearchIndex:
@@ -503,21 +520,20 @@ class _SqliteSearchIndex:
         connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         return cls(session, str(definition))
 
-    def add(self, rows: list[tuple[int, object]]) -> None:
-        _insert_many(self._session, "customer_fts", ("rowid", "name_search"), rows)
+    def add(self, rows: list[tuple[int, str]]) -> None:
+        _insert_many(self._session.connection(), "customer_fts", ("rowid", "name_search"), rows)
 
     def resume(self) -> None:
         self._session.connection().exec_driver_sql(self._definition)
 
 
 def _insert_many(
-    session: Session, table: str, columns: tuple[str, ...], rows: Sequence[tuple[object, ...]]
+    connection: Connection, table: str, columns: tuple[str, ...], rows: Sequence[Sequence[object]]
 ) -> None:
     """One driver-level executemany: the ORM's per-value type handling costs more than the
     insert itself at this volume, so values arrive already in the driver's form."""
     if not rows:
         return
-    connection = session.connection()
     if connection.dialect.name == "postgresql":
         # COPY is several times faster than any INSERT for bulk rows on PostgreSQL.
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
@@ -533,13 +549,6 @@ def _insert_many(
     connection.exec_driver_sql(sql, rows)
 
 
-def _bound_time(session: Session, at: dt.datetime) -> object:
-    """`at` as the driver stores it in a UtcDateTime column (naive UTC text on SQLite)."""
-    dialect = session.get_bind().dialect
-    processor = UtcDateTime().dialect_impl(dialect).bind_processor(dialect)
-    return processor(at) if processor is not None else at
-
-
 @dataclass
 class _Existing:
     """The register's customers that a batch's rows name, looked up once per batch."""
@@ -549,19 +558,20 @@ class _Existing:
     by_fallback: dict[tuple[str, str, str], list[Customer]]
 
     @classmethod
-    def load(cls, session: Session, rows: list[_Row]) -> _Existing:
-        numbers = {row.number for row in rows if row.number is not None}
-        business_ids = {row.business_id for row in rows if row.business_id is not None}
-        emails = {r.fallback[2] for r in rows if r.fallback and r.fallback[0] == "name, email"}
-        phones = {r.fallback[2] for r in rows if r.fallback and r.fallback[0] == "name, phone"}
+    def load(cls, session: Session, rows: list[_Checked], *, by_identifiers: bool) -> _Existing:
         by_number: dict[int, Customer] = {}
         by_business_id: dict[str, Customer] = {}
-        if numbers:
-            query = select(Customer).where(Customer.number.in_(numbers))
-            by_number = {c.number: c for c in session.execute(query).scalars()}
-        if business_ids:
-            query = select(Customer).where(Customer.business_id.in_(business_ids))
-            by_business_id = {c.business_id or "": c for c in session.execute(query).scalars()}
+        if by_identifiers:
+            numbers = {row.number for row in rows if row.number is not None}
+            business_ids = {row.business_id for row in rows if row.business_id is not None}
+            if numbers:
+                query = select(Customer).where(Customer.number.in_(numbers))
+                by_number = {c.number: c for c in session.execute(query).scalars()}
+            if business_ids:
+                query = select(Customer).where(Customer.business_id.in_(business_ids))
+                by_business_id = {c.business_id or "": c for c in session.execute(query).scalars()}
+        emails = {r.fallback[2] for r in rows if r.fallback and r.fallback[0] == "name, email"}
+        phones = {r.fallback[2] for r in rows if r.fallback and r.fallback[0] == "name, phone"}
         by_fallback: dict[tuple[str, str, str], list[Customer]] = {}
         for kind, column, values in (
             ("name, email", Customer.email, emails),
@@ -569,23 +579,23 @@ class _Existing:
         ):
             if not values:
                 continue
-            query = (
-                select(Customer)
-                .where(
-                    column.in_(values),
-                    Customer.business_id.is_(None),
-                    Customer.status != CustomerStatus.ERASED.value,
-                )
-                .order_by(Customer.number)
-            )
+            # Only the e-mail or phone goes into the WHERE clause: given `business_id IS NULL`
+            # too, SQLite walks the business ID index through every customer without one (a
+            # fifth of the register), once per batch; the few rows found are filtered here.
+            query = select(Customer).where(column.in_(values)).order_by(Customer.number)
             for customer in session.execute(query).scalars():
+                if (
+                    customer.business_id is not None
+                    or customer.status == CustomerStatus.ERASED.value
+                ):
+                    continue
                 value = customer.email if kind == "name, email" else customer.phone
                 key = (kind, customer.name_search, value or "")
                 by_fallback.setdefault(key, []).append(customer)
         return cls(by_number, by_business_id, by_fallback)
 
     def customer_for(
-        self, row: _Row, pending: dict[tuple[str, str, str], tuple[int, int | None]]
+        self, row: _Checked, pending: dict[tuple[str, str, str], tuple[int, int | None]]
     ) -> Customer | None:
         """The customer a row names: by number when given, else business ID, else name."""
         if row.number is not None:
@@ -611,27 +621,6 @@ class _Existing:
         return matches[0] if matches else None
 
 
-def append_audit_links(tx: Tx, action: str, customer_numbers: list[int], detail: str) -> None:
-    """Append one audit link per customer in one go: what `Tx.audit` does, batched."""
-    if not customer_numbers:
-        return
-    session = tx.session
-    head = session.execute(
-        select(AuditHead).where(AuditHead.id == 1).with_for_update()
-    ).scalar_one()
-    seq, previous = head.seq, head.hash
-    at = _bound_time(session, tx.now)
-    links: list[tuple[object, ...]] = []
-    for number in customer_numbers:
-        seq += 1
-        digest = link_hash(previous, seq, tx.now, tx.actor, action, "ok", number, detail)
-        links.append((seq, at, tx.actor, action, "ok", number, detail, previous, digest))
-        previous = digest
-    _insert_many(session, "audit_event", _AUDIT_COLUMNS, links)
-    head.seq, head.hash = seq, previous
-    session.flush()
-
-
 def _take_numbers(tx: Tx, count: int) -> range:
     """`count` consecutive customer numbers, with one locked read of the counter."""
     if count == 0:
@@ -651,28 +640,42 @@ def _first_error(errors: Mapping[str, FieldError]) -> DomainError:
     return DomainError(error.key, **{"field": name, **error.params})
 
 
-def _fallback_key(values: dict[str, str | None]) -> tuple[str, str, str] | None:
-    """How a row without customer number or business ID is recognised on a re-import."""
-    name = fold(values.get("name") or "")
-    if email := values.get("email"):
-        return ("name, email", name, email)
-    if phone := values.get("phone"):
-        return ("name, phone", name, phone)
-    return None
-
-
-def _fallback_keys(values: Mapping[str, str | None]) -> list[tuple[str, str, str]]:
-    """Both keys by which a later row without identifiers could name this customer."""
-    name = fold(values.get("name") or "")
-    keys = []
-    if email := values.get("email"):
-        keys.append(("name, email", name, email))
-    if phone := values.get("phone"):
-        keys.append(("name, phone", name, phone))
+def _keys(row: _Checked) -> list[tuple[str, object]]:
+    """The identifiers by which a later row of the same file would repeat this one."""
+    keys: list[tuple[str, object]] = []
+    if row.number is not None:
+        keys.append((NUMBER_COLUMN, row.number))
+    if row.business_id is not None:
+        keys.append(("business_id", row.business_id))
+    if row.fallback is not None:
+        keys.append((row.fallback[0], row.fallback[1:]))
     return keys
 
 
-def _matched_by(row: _Row) -> str:
+def _fallback_key(
+    name_search: str, values: Mapping[str, str | None]
+) -> tuple[str, str, str] | None:
+    """How a row without customer number or business ID is recognised on a re-import."""
+    if email := values.get("email"):
+        return ("name, email", name_search, email)
+    if phone := values.get("phone"):
+        return ("name, phone", name_search, phone)
+    return None
+
+
+def _fallback_keys(
+    name_search: str, values: Mapping[str, str | None]
+) -> list[tuple[str, str, str]]:
+    """Both keys by which a later row without identifiers could name this customer."""
+    keys = []
+    if email := values.get("email"):
+        keys.append(("name, email", name_search, email))
+    if phone := values.get("phone"):
+        keys.append(("name, phone", name_search, phone))
+    return keys
+
+
+def _matched_by(row: _Checked) -> str:
     if row.number is not None:
         return NUMBER_COLUMN
     if row.business_id is not None:
@@ -686,6 +689,10 @@ class _Scan:
     delimiter: str
     records: int
     highest_number: int | None
+    # Physical lines up to the header's end, and up to the end of each full batch.
+    header_end: int
+    batch_size: int
+    batch_ends: list[int]
 
 
 def _open(path: Path) -> TextIO:
@@ -698,7 +705,9 @@ def _open(path: Path) -> TextIO:
 
 
 def _scan_csv(path: Path) -> _Scan:
-    """Check the whole file can be read before anything is written; count its data records."""
+    """Check the whole file can be read before anything is written; count its data records
+    and note where each batch of BATCH_SIZE records ends."""
+    batch_size = BATCH_SIZE
     with _open(path) as handle:
         try:
             header_line = ""
@@ -710,17 +719,21 @@ def _scan_csv(path: Path) -> _Scan:
             delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
             handle.seek(0)
             header: list[str] | None = None
+            header_end = 0
+            batch_ends: list[int] = []
             records = 0
             highest: int | None = None
             number_index: int | None = None
             for record in _parse(handle, delimiter):
                 if header is None:
-                    header = record.cells
+                    header, header_end = record.cells, record.end
                     names = [name.strip().lower() for name in header]
                     if NUMBER_COLUMN in names:
                         number_index = names.index(NUMBER_COLUMN)
                     continue
                 records += 1
+                if records % batch_size == 0:
+                    batch_ends.append(record.end)
                 if number_index is not None and len(record.cells) == len(header):
                     number = _parse_number(record.cells[number_index].strip())
                     if number is not None and (highest is None or number > highest):
@@ -729,28 +742,39 @@ def _scan_csv(path: Path) -> _Scan:
             raise DomainError("import.not_utf8") from None
     if header is None:
         raise DomainError("import.empty")
-    return _Scan(header, delimiter, records, highest)
+    return _Scan(header, delimiter, records, highest, header_end, batch_size, batch_ends)
 
 
-def _parse(handle: TextIO, delimiter: str) -> Iterator[_Record]:
-    """Non-blank records (the header first), each with its first physical line number."""
-    reader = csv.reader(handle, delimiter=delimiter, strict=True)
+def _parse(lines: Iterable[str], delimiter: str, offset: int = 0) -> Iterator[_Record]:
+    """Non-blank records of physical lines (numbered from `offset` + 1), each with its first
+    and last line."""
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     last_line = 0
     try:
         for cells in reader:
             line, last_line = last_line + 1, reader.line_num
             if any(cell.strip() for cell in cells):
-                yield _Record(line, cells)
+                yield _Record(offset + line, offset + last_line, cells)
     except csv.Error:
-        raise DomainError("import.bad_csv", line=last_line + 1) from None
+        raise DomainError("import.bad_csv", line=offset + last_line + 1) from None
 
 
-def _records(path: Path, delimiter: str) -> Iterator[_Record]:
-    """The data records of a file `_scan_csv` has checked."""
+def _chunks(path: Path, scan: _Scan) -> Iterator[_Chunk]:
+    """The data lines of a file `_scan_csv` has checked, cut where its batches end.
+
+    Lines are what the file yields when iterated, as the CSV reader of the scan saw them, so
+    parsing a chunk gives exactly the records (and line numbers) the scan found in it.
+    """
     with _open(path) as handle:
-        records = _parse(handle, delimiter)
-        next(records, None)
-        yield from records
+        lines = iter(handle)
+        for _ in itertools.islice(lines, scan.header_end):
+            pass
+        start = scan.header_end
+        for end in scan.batch_ends:
+            yield _Chunk(start, list(itertools.islice(lines, end - start)))
+            start = end
+        if scan.records % scan.batch_size:
+            yield _Chunk(start, list(lines))
 
 
 def _check_header(header: Sequence[str]) -> list[str]:
@@ -774,17 +798,6 @@ def _parse_number(text: str) -> int | None:
     if not _CUSTOMER_NUMBER.match(text) or int(text) == 0:
         return None
     return int(text)
-
-
-def _batches(records: Iterator[_Record], size: int) -> Iterator[list[_Record]]:
-    batch: list[_Record] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _summary(report: ImportReport) -> str:

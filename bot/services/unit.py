@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.util import identity_key
 
-from bot.audit_chain import link_hash
+from bot.audit_chain import chain_links
 from bot.config import Settings
 from bot.permissions import Permission, Role, allows
 from bot.services.errors import NotStaff, PermissionRefused
@@ -123,26 +123,28 @@ class Tx:
         read = _LOCK_HEAD if connection.dialect.name == "postgresql" else _READ_HEAD
         seq, previous = cast("tuple[int, str]", session_run(session, read, {}).one())
         at = bound_time(connection.dialect, self.now)
-        links: list[dict[str, object]] = []
-        for number in customer_numbers:
-            seq += 1
-            digest = link_hash(previous, seq, self.now, self.actor, action, outcome, number, detail)
-            links.append(
-                {
-                    "seq": seq,
-                    "at": at,
-                    "actor": self.actor,
-                    "action": action,
-                    "outcome": outcome,
-                    "number": number,
-                    "detail": detail,
-                    "prev": previous,
-                    "hash": digest,
-                }
+        chain = list(
+            chain_links(
+                previous, seq, self.now, self.actor, action, outcome, customer_numbers, detail
             )
-            previous = digest
+        )
+        links = [
+            {
+                "seq": link_seq,
+                "at": at,
+                "actor": self.actor,
+                "action": action,
+                "outcome": outcome,
+                "number": number,
+                "detail": detail,
+                "prev": prev,
+                "hash": digest,
+            }
+            for link_seq, number, prev, digest in chain
+        ]
         run(connection, _INSERT_LINK, links if len(links) > 1 else links[0])
-        run(connection, _MOVE_HEAD, {"seq": seq, "hash": previous})
+        last_seq, _, _, last_hash = chain[-1]
+        run(connection, _MOVE_HEAD, {"seq": last_seq, "hash": last_hash})
 
     def record_change(
         self,

@@ -8,7 +8,7 @@ import zoneinfo
 
 import pytest
 
-from bot.audit_chain import GENESIS_HASH, Link, link_hash, verify_chain
+from bot.audit_chain import GENESIS_HASH, Link, chain_links, link_hash, verify_chain
 
 START = dt.datetime(2025, 3, 1, 8, 0, tzinfo=dt.UTC)
 LENGTH = 6
@@ -183,3 +183,21 @@ def test_an_extra_link_beyond_the_head_is_reported():
     report = verify(links, head)
     assert not report.ok
     assert report.broken_seq == LENGTH + 1
+
+
+@pytest.mark.parametrize("detail", [None, "import", 'quote " and ä'])
+@pytest.mark.parametrize("outcome", ["ok", "refused"])
+def test_links_appended_in_bulk_hash_exactly_as_one_at_a_time(detail, outcome):
+    at = dt.datetime(2025, 3, 1, 10, 0, 0, 123456, tzinfo=zoneinfo.ZoneInfo("Europe/Helsinki"))
+    numbers = [10001, None, 10002, 0]
+    chained = list(
+        chain_links("f" * 64, 41, at, "U0ÄCTOR", "customer.create", outcome, numbers, detail)
+    )
+    previous = "f" * 64
+    for seq, (link_seq, number, prev, digest) in enumerate(chained, start=42):
+        assert (link_seq, number, prev) == (seq, numbers[seq - 42], previous)
+        expected = link_hash(
+            previous, seq, at, "U0ÄCTOR", "customer.create", outcome, number, detail
+        )
+        assert digest == expected
+        previous = digest
