@@ -87,7 +87,7 @@ def create_database(url: str) -> None:
 
 def drop_database(url: str) -> None:
     if url.startswith("sqlite"):
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-turn"):
             Path((make_url(url).database or "") + suffix).unlink(missing_ok=True)
         return
     admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
@@ -272,6 +272,12 @@ def _wait_healthy(port: int, process: subprocess.Popen[bytes]) -> None:
         except OSError:
             time.sleep(0.2)
     raise RuntimeError("regbot serve did not become healthy")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used so far, in seconds (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb(pid: int) -> float:

@@ -124,6 +124,7 @@ def customer_rows(count: int, seed: int = 7) -> Iterator[dict[str, str]]:
 
 def write_customers(path: Path, count: int, seed: int) -> None:
     """Write the import CSV, streaming."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(CSV_COLUMNS))
         writer.writeheader()

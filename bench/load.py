@@ -18,6 +18,7 @@ import time
 from common import (
     Client,
     ReplyCatcher,
+    cpu_seconds,
     database_exists,
     database_url,
     rss_mb,
@@ -59,6 +60,7 @@ def main() -> None:
         warm.close()
         time.sleep(1)
         idle = rss_mb(pid)
+        cpu_before, own_before = cpu_seconds(pid), time.process_time()
         stop = time.monotonic() + args.seconds
         peak = [idle]
 
@@ -85,6 +87,7 @@ def main() -> None:
             peak.append(rss_mb(pid))
             time.sleep(0.5)
         elapsed = time.monotonic() - started
+        server_cpu, client_cpu = cpu_seconds(pid) - cpu_before, time.process_time() - own_before
     catcher.close()
     print(
         f"engine={args.engine} customers={args.customers} clients={args.clients} "
@@ -95,6 +98,12 @@ def main() -> None:
         f"  {len(latencies) / elapsed:.0f} commands/s, {summary(latencies)}, errors={len(errors)}"
     )
     print(f"  server RSS idle {idle:.0f} MB, peak under load {max(peak):.0f} MB")
+    done = max(len(latencies), 1)
+    print(
+        f"  CPU per command: server {server_cpu / done * 1000:.2f} ms, "
+        f"load generator {client_cpu / done * 1000:.2f} ms "
+        f"(server {server_cpu / elapsed:.2f} cores, load generator {client_cpu / elapsed:.2f})"
+    )
     for error in sorted(set(errors))[:5]:
         print("  error:", error)
 

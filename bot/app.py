@@ -27,7 +27,7 @@ from bot.services.unit import Clock, ServiceContext, utc_now
 from handlers import register_handlers
 from handlers.common import HandlerDeps
 from handlers.notifications import SlackNotificationSender
-from storage.db import make_engine, make_session_factory, schema_status
+from storage.db import make_engine, make_session_factory, reading_engine, schema_status
 
 logger = logging.getLogger("regbot")
 
@@ -85,7 +85,14 @@ def build_services(
 ) -> Services:
     """Services over an engine; with a Slack client, reminders are posted through it."""
     sender = SlackNotificationSender(slack, Translator(settings.language)) if slack else None
-    return Services.build(ServiceContext(make_session_factory(engine), settings, clock), sender)
+    reading = reading_engine(engine)
+    context = ServiceContext(
+        make_session_factory(engine),
+        settings,
+        clock,
+        reading_sessions=make_session_factory(reading) if reading is not None else None,
+    )
+    return Services.build(context, sender)
 
 
 def check_schema(engine: Engine) -> None:

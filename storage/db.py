@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -37,7 +40,7 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
             connect_args={
                 "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
                 "check_same_thread": False,
-                "factory": _taking_turns(),
+                "factory": _taking_turns(database),
             },
         )
         _configure_sqlite(engine)
@@ -61,10 +64,16 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Almost every transaction writes (reads of personal data are audited), so take the
-        # write lock up front: a deferred transaction that later upgrades fails with
-        # SQLITE_BUSY instead of waiting for the busy timeout.
+        # A transaction that may write takes the write lock up front: a deferred transaction
+        # that later upgrades fails with SQLITE_BUSY instead of waiting for the busy timeout.
+        # A reading transaction (see `reading_engine`) is deferred and query-only: WAL lets it
+        # run beside the writer, and any write it tried would fail at once, in tests too.
         dbapi_connection = connection.connection.driver_connection
+        reading = bool(connection.get_execution_options().get(READING))
+        dbapi_connection.set_query_only(reading)
+        if reading:
+            connection.exec_driver_sql("BEGIN")
+            return
         dbapi_connection.take_turn()
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -73,24 +82,61 @@ def _configure_sqlite(engine: Engine) -> None:
             raise
 
 
+# The execution option that marks a reading transaction (`reading_engine`).
+READING = "regbot_reading"
+
+
+def reading_engine(engine: Engine) -> Engine | None:
+    """The engine for transactions that only read (they may not write at all), or None where
+    they need nothing apart: on SQLite they begin deferred and query-only and so run beside
+    the one writer; PostgreSQL's transactions never block readers anyway."""
+    if engine.dialect.name != "sqlite":
+        return None
+    return engine.execution_options(**{READING: True})
+
+
 class _TakingTurns(sqlite3.Connection):
-    """An SQLite connection whose transactions queue for one in-process lock first.
+    """An SQLite connection whose transactions queue for their turn before BEGIN IMMEDIATE.
 
     SQLite lets one writer in at a time and makes the others poll: its busy handler sleeps
     1, 2, 5, 10 … up to 100 ms between tries, and those sleeps were the long tail of a
-    loaded `regbot serve` (docs/BENCHMARKS.md). Threads of one process instead wait on this
-    lock, which wakes the next one the moment a transaction ends; other processes still meet
-    the busy timeout. A thread that cannot get the lock within the busy timeout goes on to
-    BEGIN IMMEDIATE regardless, so nothing here can wait longer than SQLite itself would.
+    loaded `regbot serve` (docs/BENCHMARKS.md). So a transaction first takes an in-process
+    lock (the threads of one engine wake one another the moment a transaction ends) and then
+    an exclusive `flock` on a lock file beside the database, which every regbot process on
+    the same file takes (the workers of `regbot serve`, `regbot remind`, an import): a waiter
+    polls it every 50 µs to 1 ms instead of SQLite's 100 ms. The kernel drops the lock of a
+    process that dies. Whoever cannot get either within the busy timeout goes on to BEGIN
+    IMMEDIATE regardless, so nothing here waits longer than SQLite itself would.
     """
 
     turns: ClassVar[threading.Lock]
+    # The lock file's path; None for an in-memory database.
+    turn_file: ClassVar[str | None]
     _holding: bool = False
+    _turn_fd: int | None = None
+    _flocked: bool = False
+    _query_only: bool = False
+
+    def set_query_only(self, on: bool) -> None:
+        """Switch `PRAGMA query_only` (between transactions); a no-op when already so."""
+        if on != self._query_only:
+            self.execute(f"PRAGMA query_only = {int(on)}")
+            self._query_only = on
 
     def take_turn(self) -> None:
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
         self._holding = self.turns.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        if self.turn_file is None:
+            return
+        if self._turn_fd is None:
+            self._turn_fd = os.open(self.turn_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        self._flocked = _flock_before(self._turn_fd, deadline)
 
     def end_turn(self) -> None:
+        if self._flocked:
+            self._flocked = False
+            assert self._turn_fd is not None
+            fcntl.flock(self._turn_fd, fcntl.LOCK_UN)
         if self._holding:
             self._holding = False
             self.turns.release()
@@ -112,11 +158,36 @@ class _TakingTurns(sqlite3.Connection):
             super().close()
         finally:
             self.end_turn()
+            if self._turn_fd is not None:
+                os.close(self._turn_fd)
+                self._turn_fd = None
 
 
-def _taking_turns() -> type[_TakingTurns]:
+def _flock_before(fd: int, deadline: float) -> bool:
+    """Take an exclusive flock on `fd`, polling until `deadline`; whether it was taken."""
+    pause = 0.00005
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(pause)
+            pause = min(pause * 2, 0.001)
+
+
+def turn_file_for(database: str | None) -> str | None:
+    """The lock file beside an SQLite database file (None for an in-memory database)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return str(Path(database).expanduser()) + "-turn"
+
+
+def _taking_turns(database: str | None) -> type[_TakingTurns]:
     """A connection class with its own lock: one per engine, shared by its pooled connections."""
-    return type("TakingTurns", (_TakingTurns,), {"turns": threading.Lock()})
+    attributes = {"turns": threading.Lock(), "turn_file": turn_file_for(database)}
+    return type("TakingTurns", (_TakingTurns,), attributes)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -103,7 +103,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{_pg_template["name"]}" WITH (FORCE)'))
         admin.dispose()
     if "path" in _sqlite_template:
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-turn"):
             Path(str(_sqlite_template["path"]) + suffix).unlink(missing_ok=True)
 
 

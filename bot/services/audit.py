@@ -43,7 +43,7 @@ class AuditService:
 
     def for_customer(self, actor: str, ref: str) -> AuditListing:
         """Who accessed or changed the customer, newest first."""
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             tx.authorize(Permission.READ_AUDIT, "audit.read")
             customer = find_customer(tx.session, ref)
             total = tx.session.execute(

@@ -74,7 +74,7 @@ class CorrespondenceService:
 
     def check_can_log(self, actor: str) -> None:
         """Refuse (audited) before a logging form is opened for someone who may not log."""
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             tx.authorize(Permission.LOG_CORRESPONDENCE, "comms.log")
 
     def log(self, actor: str, request: LogRequest) -> Logged:
@@ -135,7 +135,7 @@ class CorrespondenceService:
         if page < 1:
             raise DomainError("comms.bad_page", value=page)
         per_page = min(count, MAX_LIST)
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             tx.authorize(Permission.READ_CORRESPONDENCE, "comms.list")
             customer = find_customer(tx.session, ref)
             total = tx.session.execute(

@@ -192,7 +192,7 @@ class CustomerService:
     def find(self, actor: str, text: str) -> FindResult:
         """Ranked matches over number, business ID, name, email, phone, contacts and users."""
         query = text.strip()
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             tx.authorize(Permission.VIEW_BASIC, "customer.find")
             if len(fold(query)) < 2 and not query.isdigit():
                 raise DomainError("error.find_too_short")
@@ -206,7 +206,7 @@ class CustomerService:
 
     def show(self, actor: str, ref: str) -> CustomerCard:
         """The customer card, with sections the actor's role may not read left out."""
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             role = tx.authorize(Permission.VIEW_BASIC, "customer.show")
             customer = find_customer(tx.session, ref)
             withheld: list[str] = []
@@ -258,12 +258,12 @@ class CustomerService:
 
     def check_can_edit(self, actor: str) -> None:
         """Refuse (audited) before a create form is opened for someone who may not create."""
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             tx.authorize(Permission.EDIT_CUSTOMERS, "customer.create")
 
     def current_values(self, actor: str, ref: str) -> tuple[int, dict[str, str]]:
         """The editable fields of a customer as text, to prefill the edit modal."""
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             tx.authorize(Permission.EDIT_CUSTOMERS, "customer.update")
             customer = find_customer(tx.session, ref)
             _refuse_if_erased(customer)
@@ -289,7 +289,7 @@ class CustomerService:
 
     def history(self, actor: str, ref: str) -> History:
         """The customer's field changes, newest first, with who, when, old → new and source."""
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             tx.authorize(Permission.READ_CORRESPONDENCE, "customer.history")
             customer = find_customer(tx.session, ref)
             total = tx.session.execute(

@@ -34,7 +34,7 @@ class HomeService:
 
     def overview(self, actor: str) -> HomeOverview:
         """The actor's role and the customers whose cards they opened most recently."""
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             role = tx.role_of(actor)
             if not allows(role, Permission.VIEW_BASIC):
                 return HomeOverview(role=role, recent=[])

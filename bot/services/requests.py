@@ -274,7 +274,7 @@ class RequestService:
         """Open, overdue, the actor's own, or all requests, soonest due first."""
         if which not in LIST_FILTERS:
             raise DomainError("dsr.bad_filter", value=which, choices=", ".join(LIST_FILTERS))
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             tx.authorize(Permission.WORK_REQUESTS, "request.list")
             today = _today(tx)
             query = select(DataSubjectRequest)
@@ -298,7 +298,7 @@ class RequestService:
 
     def show(self, actor: str, number: int) -> RequestDetail:
         """Everything about one request, with its events."""
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             tx.authorize(Permission.WORK_REQUESTS, "request.show")
             request = _get(tx, number)
             customer = (
@@ -326,7 +326,7 @@ class RequestService:
 
     def home(self, actor: str) -> HomeRequests:
         """The actor's open requests, unassigned ones and the overdue count (App Home)."""
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             role = tx.role_of(actor)
             if not allows(role, Permission.WORK_REQUESTS):
                 return HomeRequests(mine=[], unassigned=[], overdue_count=0)
@@ -523,7 +523,7 @@ class RequestService:
 
     def check_can_execute(self, actor: str) -> None:
         """Refuse (audited) before a close/extend form is opened for someone who may not."""
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             tx.authorize(Permission.EXECUTE_REQUESTS, "request.execute")
 
     def _notify(self) -> None:

@@ -30,17 +30,17 @@ class StaffService:
 
     def role_of(self, user_id: str) -> Role | None:
         """The user's role, or None when not staff (no audit: used to shape UI only)."""
-        with self._context.transaction(user_id) as tx:
+        with self._context.reading(user_id) as tx:
             return tx.role_of(user_id)
 
     def check_is_staff(self, actor: str, action: str) -> None:
         """Refuse (and audit) a user who is not staff, for commands that read no customer data."""
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             tx.authorize(Permission.VIEW_BASIC, action)
 
     def list(self, actor: str) -> list[StaffEntry]:
         """Every staff member with their role; bootstrap admins first."""
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             tx.authorize(Permission.VIEW_BASIC, "role.list")
             return _entries(tx)
 

@@ -43,7 +43,7 @@ class StatsService:
 
     def stats(self, actor: str) -> RegisterStats:
         """Counts of customers, requests, staff and audit events."""
-        with self._context.transaction(actor) as tx:
+        with self._context.reading(actor) as tx:
             tx.authorize(Permission.VIEW_BASIC, "register.stats")
             s = tx.session
             by_status = {

@@ -40,17 +40,54 @@ def utc_now() -> dt.datetime:
 
 @dataclass
 class ServiceContext:
-    """What every service needs: sessions, settings and a clock."""
+    """What every service needs: sessions, settings and a clock.
+
+    `reading_sessions`, where the engine has them (SQLite), are for use cases that only read
+    and audit (`reading`).
+    """
 
     sessions: sessionmaker[Session]
     settings: Settings
     clock: Clock = utc_now
+    reading_sessions: sessionmaker[Session] | None = None
 
     @contextmanager
     def transaction(self, actor: str) -> Iterator[Tx]:
         """One transaction for one use case; committed when the block ends without error."""
         with self.sessions() as session, session.begin():
             yield Tx(session=session, actor=actor, now=self.clock(), settings=self.settings)
+
+    @contextmanager
+    def reading(self, actor: str) -> Iterator[Tx]:
+        """A use case that changes nothing but the audit trail: it reads, and its audit links
+        are committed before the block's result reaches the caller.
+
+        On PostgreSQL this is `transaction`. On SQLite, where a writing transaction holds the
+        database's one write lock for all it does, the reads run in a query-only transaction
+        beside the writer, and the links it audited (refusals included, and whatever it had
+        audited when an error stopped it) are appended in a short writing transaction after
+        it, with the time the use case started. If that fails, the error reaches the caller
+        instead of the data, so nothing is ever shown that the trail does not record.
+        """
+        if self.reading_sessions is None:
+            with self.transaction(actor) as tx:
+                yield tx
+            return
+        now = self.clock()
+        deferred: list[_Links] = []
+        try:
+            with self.reading_sessions() as session, session.begin():
+                yield Tx(session, actor, now, self.settings, deferred_links=deferred)
+        finally:
+            if deferred:
+                with self.sessions() as session, session.begin():
+                    tx = Tx(session, actor, now, self.settings)
+                    for links in deferred:
+                        tx.append_links(*links)
+
+
+# What `Tx.append_links` is given: action, customer numbers, detail, outcome.
+_Links = tuple[str, Sequence[int | None], str | None, str]
 
 
 @dataclass
@@ -59,6 +96,8 @@ class Tx:
     actor: str
     now: dt.datetime
     settings: Settings
+    # In a reading use case on SQLite (`ServiceContext.reading`): links to append afterwards.
+    deferred_links: list[_Links] | None = None
     role: Role | None = field(default=None, init=False)
 
     def role_of(self, user_id: str) -> Role | None:
@@ -94,17 +133,16 @@ class Tx:
         outcome: str = "ok",
     ) -> None:
         """Append a link to the audit chain in this transaction (identifiers only, no data)."""
-        self.append_links(action, [customer_number], detail=detail, outcome=outcome)
+        self.append_links(action, [customer_number], detail, outcome)
 
     def audit_many(self, action: str, customer_numbers: list[int], *, detail: str) -> None:
         """One audit link per customer, appended with a single read of the head (for lists)."""
-        self.append_links(action, list(customer_numbers), detail=detail)
+        self.append_links(action, list(customer_numbers), detail)
 
     def append_links(
         self,
         action: str,
         customer_numbers: Sequence[int | None],
-        *,
         detail: str | None,
         outcome: str = "ok",
     ) -> None:
@@ -113,6 +151,9 @@ class Tx:
         (SQLite) keeps every process appending in turn. Written as three driver-level
         statements, since an audited read is on every command's path."""
         if not customer_numbers:
+            return
+        if self.deferred_links is not None:
+            self.deferred_links.append((action, list(customer_numbers), detail, outcome))
             return
         session = self.session
         stale = session.identity_map.get(identity_key(AuditHead, 1))

@@ -1,0 +1,140 @@
+"""Use cases that only read (find, show, lists) on SQLite: their reads run beside the one
+writer, they cannot write, and their audit links are committed before the caller gets data.
+Processes take turns at writing through a lock file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from bot.services import Services
+from bot.services.errors import NotStaff
+from storage.db import make_engine, turn_file_for
+from storage.models import AuditEvent, Customer
+from tests.conftest import ADMIN
+
+
+@pytest.fixture
+def sqlite_services(services: Services, engine: Engine) -> Services:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("reading transactions apart from the writer are SQLite's")
+    return services
+
+
+def test_a_reading_use_case_cannot_write(sqlite_services: Services) -> None:
+    with (
+        pytest.raises(OperationalError, match="readonly"),
+        sqlite_services.context.reading(ADMIN) as tx,
+    ):
+        tx.session.add(Customer(number=99999, kind="company", name="X", name_search="x"))
+        tx.session.flush()
+
+
+def test_a_writing_use_case_after_a_reading_one_on_the_same_connection_can_write(
+    sqlite_services: Services,
+) -> None:
+    sqlite_services.customers.find(ADMIN, "anything")
+    assert sqlite_services.customers.create(ADMIN, {"name": "Perässä Oy"}).number == 10001
+
+
+def test_reads_run_while_another_connection_holds_the_write_lock(
+    sqlite_services: Services, engine: Engine
+) -> None:
+    number = sqlite_services.customers.create(ADMIN, {"name": "Lukija Oy"}).number
+    writer = make_engine(str(engine.url))
+    seen: list[str] = []
+    conn = writer.connect()
+    transaction = conn.begin()  # BEGIN IMMEDIATE: the write lock, and this process's turn
+    try:
+        conn.exec_driver_sql("UPDATE customer SET city = 'Kesken'")
+
+        def read() -> None:
+            with sqlite_services.context.reading(ADMIN) as tx:
+                row = tx.session.execute(text("SELECT name FROM customer")).scalar_one()
+                seen.append(row)
+
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join(timeout=5)
+        # The read finished with the writer still in its transaction.
+        assert seen == ["Lukija Oy"]
+    finally:
+        transaction.rollback()
+        conn.close()
+    writer.dispose()
+    assert sqlite_services.customers.show(ADMIN, str(number)).name == "Lukija Oy"
+
+
+def test_every_read_is_audited(services: Services) -> None:
+    number = services.customers.create(ADMIN, {"name": "Kirjattu Oy"}).number
+    services.customers.show(ADMIN, str(number))
+    services.customers.find(ADMIN, "kirjattu")
+    with services.context.transaction(ADMIN) as tx:
+        actions = tx.session.execute(
+            text("SELECT action, outcome FROM audit_event ORDER BY seq")
+        ).all()
+    assert [tuple(a) for a in actions] == [
+        ("customer.create", "ok"),
+        ("customer.show", "ok"),
+        ("customer.find", "ok"),
+    ]
+    assert services.audit.verify().ok
+
+
+def test_a_refused_read_is_audited_too(services: Services) -> None:
+    with pytest.raises(NotStaff):
+        services.customers.find("U0STRANGER", "mitä tahansa")
+    with services.context.transaction(ADMIN) as tx:
+        refused = tx.session.query(AuditEvent).filter_by(outcome="refused").count()
+    assert refused == 1
+
+
+def test_no_data_reaches_the_caller_when_its_audit_link_cannot_be_written(
+    services: Services, engine: Engine
+) -> None:
+    number = services.customers.create(ADMIN, {"name": "Salainen Oy"}).number
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE audit_event RENAME TO audit_event_gone")
+    with pytest.raises(DBAPIError):
+        services.customers.show(ADMIN, str(number))
+
+
+def test_processes_take_turns_through_the_lock_file(engine: Engine, tmp_path: Path) -> None:
+    """A second process's BEGIN IMMEDIATE waits on the flock, not SQLite's sleeping poll."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the lock file is SQLite's")
+    database = engine.url.database
+    assert database is not None
+    turn_file = turn_file_for(database)
+    assert turn_file == database + "-turn"
+    holder = (
+        "import sys, time\n"
+        "from storage.db import make_engine\n"
+        "engine = make_engine(sys.argv[1])\n"
+        "with engine.begin() as conn:\n"
+        "    print('holding', flush=True)\n"
+        "    time.sleep(0.5)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", holder, str(engine.url)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "holding"
+    started = time.monotonic()
+    with engine.begin() as conn:
+        waited = time.monotonic() - started
+        conn.exec_driver_sql("SELECT 1")
+    process.wait(timeout=10)
+    assert Path(turn_file).exists()
+    # It waited for the other process's transaction to end (about 0.5 s), and got in then.
+    assert 0.2 < waited < 5
