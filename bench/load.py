@@ -21,7 +21,7 @@ from common import (
     cpu_seconds,
     database_exists,
     database_url,
-    rss_mb,
+    memory_mb,
     running_server,
     summary,
 )
@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--listener-threads", type=int, default=8)
     parser.add_argument("--db-pool", type=int, default=8)
@@ -48,6 +49,8 @@ def main() -> None:
     errors: list[str] = []
     lock = threading.Lock()
     server_args = (
+        "--workers",
+        str(args.workers),
         "--listener-threads",
         str(args.listener_threads),
         "--db-pool",
@@ -59,7 +62,7 @@ def main() -> None:
             warm.command("/customer", text)
         warm.close()
         time.sleep(1)
-        idle = rss_mb(pid)
+        idle = memory_mb(pid)
         cpu_before, own_before = cpu_seconds(pid), time.process_time()
         stop = time.monotonic() + args.seconds
         peak = [idle]
@@ -84,20 +87,25 @@ def main() -> None:
         for thread in threads:
             thread.start()
         while any(t.is_alive() for t in threads):
-            peak.append(rss_mb(pid))
+            peak.append(memory_mb(pid))
             time.sleep(0.5)
         elapsed = time.monotonic() - started
         server_cpu, client_cpu = cpu_seconds(pid) - cpu_before, time.process_time() - own_before
     catcher.close()
     print(
         f"engine={args.engine} customers={args.customers} clients={args.clients} "
-        f"server threads={args.threads} listener threads={args.listener_threads} "
+        f"workers={args.workers} threads={args.threads} "
+        f"listener threads={args.listener_threads} "
         f"db pool={args.db_pool} for {elapsed:.0f} s"
     )
     print(
         f"  {len(latencies) / elapsed:.0f} commands/s, {summary(latencies)}, errors={len(errors)}"
     )
-    print(f"  server RSS idle {idle:.0f} MB, peak under load {max(peak):.0f} MB")
+    print(
+        f"  server memory (all processes) idle: RSS {idle[0]:.0f} MB, PSS {idle[1]:.0f} MB; "
+        f"peak under load: RSS {max(p[0] for p in peak):.0f} MB, "
+        f"PSS {max(p[1] for p in peak):.0f} MB"
+    )
     done = max(len(latencies), 1)
     print(
         f"  CPU per command: server {server_cpu / done * 1000:.2f} ms, "

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -70,9 +71,13 @@ class Application:
     engine: Engine
     services: Services
     bolt: App
+    # Runs each command's work after its ack; None where Bolt keeps its own.
+    listeners: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
-        """Release database connections."""
+        """Let acknowledged commands finish their work, then release database connections."""
+        if self.listeners is not None:
+            self.listeners.shutdown(wait=True)
         self.engine.dispose()
 
 
@@ -140,16 +145,48 @@ def build_application(
     check_schema(engine)
     client = build_slack_client(settings, timeout=slack_timeout)
     services = build_services(settings, engine=engine, clock=clock, slack=client)
+    listeners = ThreadPoolExecutor(
+        max_workers=listener_threads, thread_name_prefix="regbot-listener"
+    )
     bolt = App(
         client=client,
         signing_secret=settings.slack_signing_secret,
         token_verification_enabled=verify_token,
         logger=logging.getLogger("regbot.bolt"),
-        listener_executor=ThreadPoolExecutor(
-            max_workers=listener_threads, thread_name_prefix="regbot-listener"
-        ),
+        listener_executor=listeners,
     )
     register_handlers(
         bolt, HandlerDeps(services=services, settings=settings, t=Translator(settings.language))
     )
-    return Application(settings=settings, engine=engine, services=services, bolt=bolt)
+    return Application(
+        settings=settings, engine=engine, services=services, bolt=bolt, listeners=listeners
+    )
+
+
+def check_can_serve(settings: Settings) -> None:
+    """What `build_application` would meet, checked once before `regbot serve` starts its
+    workers, each a ConfigError of one line: Slack's secrets are set, the schema is current,
+    and Slack's Web API answers `auth.test` for the bot token (the workers then need not ask:
+    a Slack hiccup while one restarts cannot stop it from booting)."""
+    settings.require("slack_bot_token", "slack_signing_secret")
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        check_schema(engine)
+    finally:
+        engine.dispose()
+    client = build_slack_client(settings)
+    # slack_sdk logs a failed call at ERROR before raising; the one line below says it all.
+    quiet = logging.getLogger("slack_sdk")
+    level, quiet.level = quiet.level, logging.CRITICAL
+    try:
+        client.auth_test()
+    except SlackApiError as exc:
+        error = exc.response.get("error", "error") if exc.response is not None else "error"
+        raise ConfigError(f"Slack refused SLACK_BOT_TOKEN: auth.test answered {error}") from None
+    except OSError as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise ConfigError(
+            f"cannot reach Slack's Web API at {settings.slack_api_url} (SLACK_API_URL): {reason}"
+        ) from None
+    finally:
+        quiet.level = level

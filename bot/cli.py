@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, ServerOptions, Settings, load_settings
 from bot.i18n import Translator
 from bot.permissions import Role
 from bot.services.errors import DomainError
@@ -76,7 +76,15 @@ def _logging(verbose: bool = False) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # Bolt logs request bodies at DEBUG; keep third-party loggers quiet so no personal data leaks.
-    for name in ("slack_bolt", "slack_sdk", "regbot.bolt", "waitress", "urllib3"):
+    for name in (
+        "slack_bolt",
+        "slack_sdk",
+        "regbot.bolt",
+        "gunicorn",
+        "waitress",
+        "urllib3",
+        "alembic",
+    ):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
@@ -87,42 +95,32 @@ def _logging(verbose: bool = False) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 3000,
-    threads: Annotated[int, typer.Option(help="Worker threads of the WSGI server.")] = 8,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes; each runs the whole bot and its scheduler.")
+    ] = ServerOptions.workers,
+    threads: Annotated[
+        int, typer.Option(min=1, help="HTTP threads per worker process.")
+    ] = ServerOptions.threads,
     listener_threads: Annotated[
-        int, typer.Option(help="Threads that run commands after their ack (Bolt's executor).")
-    ] = 8,
+        int,
+        typer.Option(min=1, help="Threads per worker that run commands after their ack."),
+    ] = ServerOptions.listener_threads,
     db_pool: Annotated[
-        int, typer.Option(help="PostgreSQL connections kept open (as many again may overflow).")
-    ] = 8,
+        int,
+        typer.Option(min=1, help="PostgreSQL connections per worker (as many may overflow)."),
+    ] = ServerOptions.db_pool,
 ) -> None:
-    """HTTP mode: POST /slack/events and GET /healthz on a production WSGI server (waitress)."""
-    from bot.app import build_application
-    from bot.scheduler import build_scheduler
-    from bot.web import make_server
+    """HTTP mode: POST /slack/events and GET /healthz on gunicorn, a production pre-forking
+    WSGI server."""
+    from bot.app import check_can_serve
+    from bot.web import run_server
 
     settings = settings_or_exit()
     _logging()
     with operator_errors(settings):
-        application = build_application(
-            settings, listener_threads=listener_threads, pool_size=db_pool
-        )
-    server: Any = make_server(application, host, port, threads=threads)
-    scheduler = build_scheduler(application.services, settings)
-    scheduler.start()
-    logging.getLogger("regbot").info(
-        "regbot listening on http://%s:%s/slack/events; reminder sweep on '%s' (%s)",
-        host,
-        port,
-        settings.digest_cron,
-        settings.timezone,
-    )
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        scheduler.shutdown(wait=False)
-        application.close()
+        check_can_serve(settings)
+    options = ServerOptions(host, port, workers, threads, listener_threads, db_pool)
+    run_server(settings, options)
 
 
 @app.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -132,3 +133,19 @@ def load_settings(**overrides: object) -> Settings:
         name = str(error["loc"][0]) if error["loc"] else "settings"
         message = str(error["msg"]).removeprefix("Value error, ")
         raise ConfigError(f"setting {name} is invalid: {message}") from None
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """How `regbot serve` runs: docs/BENCHMARKS.md has the measurements behind the defaults."""
+
+    host: str = "127.0.0.1"
+    port: int = 3000
+    # Processes (gunicorn workers); each is a whole regbot with its own scheduler.
+    workers: int = 2
+    # HTTP threads per worker.
+    threads: int = 8
+    # Threads per worker that run commands after their ack (Bolt's listener executor).
+    listener_threads: int = 8
+    # PostgreSQL connections per worker (as many again may overflow).
+    db_pool: int = 8

@@ -19,7 +19,7 @@ SETTABLE_STATUSES = ("active", "ended")
 # ISO 3166-1 alpha-2 shape; the EU/EEA list for transfers is kept separately.
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _VAT = re.compile(r"^[A-Z]{2}[0-9A-Z+*.]{2,13}$")
-_USERNAME = re.compile(r"^[A-Za-z0-9._@+-]{2,100}$")
+USERNAME = re.compile(r"^[A-Za-z0-9._@+-]{2,100}$")
 _VAT_SEPARATORS = re.compile(r"[\s-]")
 # Unicode's control characters (category Cc: C0, DEL, C1; closed by Unicode's stability
 # policy) except the tab. One regex search instead of a category look-up per character.
@@ -115,7 +115,7 @@ def clean_service_user_fields(raw: Mapping[str, str]) -> Cleaned:
     username = raw.get("username", "").strip()
     if not username:
         result.errors["username"] = FieldError("field.required", {"field": "username"})
-    elif not _USERNAME.match(username):
+    elif not USERNAME.match(username):
         result.errors["username"] = FieldError("field.username", {"value": username})
     else:
         result.values["username"] = username

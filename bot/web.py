@@ -10,11 +10,12 @@ import hmac
 import json
 import logging
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.app import Application
+from bot.config import ServerOptions, Settings
 from bot.i18n import Translator
 from bot.services.errors import DomainError
 
@@ -152,15 +153,74 @@ def _bad(start_response: StartResponse, status: str, error: str) -> list[bytes]:
     return _json(start_response, status, {"ok": False, "stored": 0, "errors": [{"error": error}]})
 
 
-def make_server(application: Application, host: str, port: int, threads: int = 8) -> object:
-    """A waitress server for the app (call `.run()`; `.close()` to stop)."""
-    from waitress.server import create_server
+def run_server(settings: Settings, options: ServerOptions) -> None:
+    """Serve until stopped, on gunicorn's pre-forking server with threaded workers.
 
-    return create_server(
-        RegbotWsgi(application),
-        host=host,
-        port=port,
-        threads=threads,
-        ident="regbot",
-        clear_untrusted_proxy_headers=True,
-    )
+    The caller has checked the settings and the schema. This process only supervises: it
+    imports the application's modules, so the workers share them, and each worker builds its
+    own Application (engine, Bolt app) and scheduler after the fork; every instance running
+    the scheduler is safe (SPEC §8.5). A worker that dies is replaced. SIGTERM or SIGINT stops
+    the workers gracefully: requests in flight and commands already acknowledged finish first.
+    """
+    from gunicorn.app.base import BaseApplication
+
+    from bot.app import build_application
+    from bot.scheduler import build_scheduler
+
+    running: list[tuple[Application, Any]] = []
+
+    def ready(_arbiter: object) -> None:
+        logger.info(
+            "regbot listening on http://%s:%s%s with %s workers of %s threads; "
+            "reminder sweep on '%s' (%s)",
+            options.host,
+            options.port,
+            SLACK_PATH,
+            options.workers,
+            options.threads,
+            settings.digest_cron,
+            settings.timezone,
+        )
+
+    def worker_exit(_arbiter: object, _worker: object) -> None:
+        for application, scheduler in running:
+            scheduler.shutdown(wait=False)
+            application.close()
+
+    class Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            config = {
+                "bind": [f"{options.host}:{options.port}"],
+                "workers": options.workers,
+                "worker_class": "gthread",
+                "threads": options.threads,
+                # Longer than the idle timeout of common load balancers (60 s).
+                "keepalive": 75,
+                "graceful_timeout": 30,
+                "timeout": 60,
+                "accesslog": None,
+                "errorlog": "-",
+                "loglevel": "warning",
+                "proc_name": "regbot",
+                "control_socket_disable": True,
+                "when_ready": ready,
+                "worker_exit": worker_exit,
+            }
+            for key, value in config.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> RegbotWsgi:
+            # The token was verified before the workers started (check_can_serve); Bolt asks
+            # auth.test again at a worker's first request, not while it boots.
+            application = build_application(
+                settings,
+                verify_token=False,
+                listener_threads=options.listener_threads,
+                pool_size=options.db_pool,
+            )
+            scheduler = build_scheduler(application.services, settings)
+            scheduler.start()
+            running.append((application, scheduler))
+            return RegbotWsgi(application)
+
+    Server().run()

@@ -177,7 +177,7 @@ def find_message(t: Translator, query: str, result: FindResult) -> Message:
         + (f"  ·  _{t('status.' + hit.status)}_" if hit.status != "active" else "")
         for hit in result.hits
     ]
-    # A capped count is a lower bound: "500+ matches", "… and 490+ more".
+    # A capped count is a lower bound: "100+ matches", "… and 90+ more".
     plus = "+" if result.capped else ""
     total = f"{result.total}{plus}"
     blocks = [section(t("find.title", query=esc(query), total=total))]

@@ -21,7 +21,7 @@ from bot.app import Application, build_application, build_services
 from bot.config import Settings, load_settings
 from bot.fake_slack import FakeSlack
 from bot.services import Services
-from bot.web import make_server
+from bot.web import RegbotWsgi
 from storage.db import make_engine, upgrade
 from tests.support.slack_client import SignedSlackClient
 
@@ -186,6 +186,16 @@ def message_text(msg: dict[str, Any]) -> str:
     if not lines and "text" in msg:
         lines.append(msg["text"])
     return "\n".join(lines)
+
+
+def make_server(application: Application, host: str, port: int, threads: int = 8) -> Any:
+    """The app behind waitress in this process, so tests can reach its services and clock;
+    `regbot serve` runs the same WSGI app on gunicorn (tests/test_cli.py starts it)."""
+    from waitress.server import create_server
+
+    return create_server(
+        RegbotWsgi(application), host=host, port=port, threads=threads, ident="regbot"
+    )
 
 
 def _serve_until_closed(server: Any) -> None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -107,10 +109,10 @@ def test_a_postgresql_backup_is_a_pg_dump_that_pg_restore_reads(
 
 def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        [sys.executable, "-m", "bot", "serve", "--port", str(port), "--workers", "1"],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     deadline = dt.datetime.now() + dt.timedelta(seconds=20)
     while True:
@@ -123,6 +125,24 @@ def _serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
                 pytest.fail("regbot serve did not come up")
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=0.1)
+
+
+def _worker_exit_code(serve: subprocess.Popen[bytes], timeout: float = 20) -> int | None:
+    """The exit code of the first worker of `serve` that died, from gunicorn's log line."""
+    found: list[int] = []
+
+    def read() -> None:
+        assert serve.stderr is not None
+        for raw in serve.stderr:
+            match = re.search(r"Worker \(pid:\d+\) exited with code (\d+)", raw.decode())
+            if match:
+                found.append(int(match.group(1)))
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return found[0] if found else None
 
 
 def test_a_crash_mid_erasure_leaves_nothing_half_erased_and_the_journal_finishes_it(
@@ -146,12 +166,13 @@ def test_a_crash_mid_erasure_leaves_nothing_half_erased_and_the_journal_finishes
             f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, fake=fake
         )
         try:
-            # The reply never comes: the server dies inside the erasure's transaction.
+            # The reply never comes: the worker process dies inside the erasure's transaction
+            # (and gunicorn starts another in its place).
             client.command("/customer", "erase 10001 confirm", ADMIN)
-            assert process.wait(timeout=20) == CRASH_EXIT_CODE
+            assert _worker_exit_code(process) == CRASH_EXIT_CODE
         finally:
-            if process.poll() is None:
-                process.kill()
+            process.kill()
+            process.wait(timeout=10)
     card = services.customers.show(ADMIN, "10001")
     assert card.status == "active" and card.name == "Kesken Oy"  # rolled back whole
     assert services.audit.verify().ok

@@ -1,14 +1,22 @@
-"""`/customer find`: every way a text can name a customer, answered by one hand-written query.
+"""`/customer find`: every way a text can name a customer, each answered by one hand-written
+query.
 
-The ways (lower rank is better):
+First the identifiers (lower rank is better):
 
 - 0: customer number, business ID (with or without the dash), e-mail, phone (any format);
-- 1: the name starts with the text; a service user's username is the text;
-- 2: every word of the text is in the name; a contact person's e-mail or phone is the text;
+- 1: a service user's username is the text;
+- 2: a contact person's e-mail or phone is the text.
+
+A text that names customers this way finds those customers only: `find 10042` is customer
+10042, not also "Studio 10042 Oy". Only a text that is no identifier of anyone is looked for in
+the names:
+
+- 1: the name starts with the text;
+- 2: every word of the text is in the name;
 - 3: every word is in a contact person's or service user's name.
 
 Each way is an indexed query capped at FIND_COUNT_CAP + 1 rows, so a text that names half the
-register costs as little as one that names ten (the count then reads "500+"). Words of three or
+register costs as little as one that names ten (the count then reads "100+"). Words of three or
 more characters match anywhere, through FTS5 trigram tables on SQLite and pg_trgm GIN indexes on
 PostgreSQL; shorter words only filter what the longer ones found, and a text of short words
 alone matches where its first two-letter word starts a word of the name.
@@ -28,13 +36,15 @@ from sqlalchemy.orm import Session
 
 from bot.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
 from bot.contact import phone_or_none
+from bot.customer_fields import USERNAME
 from bot.text import fold
 from storage.models import CustomerStatus
 from storage.raw import session_run
 
 FIND_LIMIT = 10
-# Each way yields at most this many (+1) candidates (docs/BENCHMARKS.md).
-FIND_COUNT_CAP = 500
+# Each way yields at most this many (+1) candidates. A reply shows ten; past a hundred, the
+# count only says "refine the query", and every candidate costs a row read (docs/BENCHMARKS.md).
+FIND_COUNT_CAP = 100
 # FTS5 trigram and pg_trgm indexes need at least three characters of a word.
 _TRIGRAM = 3
 _ESCAPE = " ESCAPE '\\'"
@@ -83,20 +93,25 @@ class _Statement:
 
 
 def find_matches(session: Session, query: str) -> tuple[list[CustomerSummary], int]:
-    """The best FIND_LIMIT matches, and how many customers matched in all (up to the caps)."""
-    statement = _Statement(session.get_bind().dialect.name)
-    _add_ways(statement, query.strip())
-    if not statement.ways:
-        return [], 0
-    rows = cast(
-        "list[tuple[int, str, str, str | None, str | None, str, int]]",
-        session_run(session, statement.sql(), statement.params).all(),
-    )
-    total = rows[0][6] if rows else 0
-    return [CustomerSummary(*row[:6]) for row in rows], total
+    """The best FIND_LIMIT matches, and how many customers matched in all (up to the caps):
+    by identifier if the text is one, else by name."""
+    dialect = session.get_bind().dialect.name
+    text = query.strip()
+    for add_ways in (_add_identifier_ways, _add_name_ways):
+        statement = _Statement(dialect)
+        add_ways(statement, text)
+        if not statement.ways:
+            continue
+        rows = cast(
+            "list[tuple[int, str, str, str | None, str | None, str, int]]",
+            session_run(session, statement.sql(), statement.params).all(),
+        )
+        if rows:
+            return [CustomerSummary(*row[:6]) for row in rows], rows[0][6]
+    return [], 0
 
 
-def _add_ways(st: _Statement, query: str) -> None:
+def _add_identifier_ways(st: _Statement, query: str) -> None:
     compact = re.sub(r"\s+", "", query)
     if compact.isdigit() and len(compact) <= 7:
         st.add(f"SELECT id AS customer_id FROM customer WHERE number = {st.value(int(compact))}", 0)
@@ -117,6 +132,12 @@ def _add_ways(st: _Statement, query: str) -> None:
         value = st.value(phone)
         st.add(f"SELECT id AS customer_id FROM customer WHERE phone = {value}", 0)
         st.add(f"SELECT customer_id FROM contact_person WHERE phone = {value}", 2)
+    if USERNAME.match(query):
+        username = st.value(query.lower())
+        st.add(f"SELECT customer_id FROM service_user WHERE lower(username) = {username}", 1)
+
+
+def _add_name_ways(st: _Statement, query: str) -> None:
     folded = fold(query)
     tokens = folded.split()
     if not tokens:
@@ -130,8 +151,6 @@ def _add_ways(st: _Statement, query: str) -> None:
     for table in ("contact_person", "service_user"):
         for way in _words(st, table, "customer_id", tokens):
             st.add(way, 3)
-    username = st.value(query.lower())
-    st.add(f"SELECT customer_id FROM service_user WHERE lower(username) = {username}", 1)
 
 
 def _words(st: _Statement, table: str, owner: str, tokens: list[str]) -> list[str]:

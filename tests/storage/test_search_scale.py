@@ -110,3 +110,19 @@ def test_a_rejected_import_leaves_the_search_index_and_its_triggers_as_they_were
 
     assert found(services, "hylatty") == []
     assert found(services, "hyvaksytty") == ["Hyväksytty Oy"]
+
+
+def test_a_text_that_is_an_identifier_finds_that_customer_only(services: Services) -> None:
+    first = services.customers.create(ADMIN, {"name": "Ensimmäinen Oy"}).number
+    services.customers.create(ADMIN, {"name": f"Studio {first} Oy", "email": "studio@example.fi"})
+
+    assert found(services, str(first)) == ["Ensimmäinen Oy"]
+    assert found(services, "studio@example.fi") == [f"Studio {first} Oy"]
+
+
+def test_a_text_that_identifies_nobody_is_looked_for_in_the_names(services: Services) -> None:
+    services.customers.create(ADMIN, {"name": "Studio 99999 Oy"})
+    services.customers.create(ADMIN, {"name": "Posti studio@example.fi Oy"})
+
+    assert found(services, "99999") == ["Studio 99999 Oy"]
+    assert found(services, "studio@example.fi") == ["Posti studio@example.fi Oy"]
