@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--listener-threads", type=int, default=8)
+    parser.add_argument("--listener-threads", type=int, default=4)
     parser.add_argument("--db-pool", type=int, default=8)
     args = parser.parse_args()
     url = database_url(args.engine, f"regbench_{args.customers}")

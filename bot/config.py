@@ -146,6 +146,6 @@ class ServerOptions:
     # HTTP threads per worker.
     threads: int = 8
     # Threads per worker that run commands after their ack (Bolt's listener executor).
-    listener_threads: int = 8
+    listener_threads: int = 4
     # PostgreSQL connections per worker (as many again may overflow).
     db_pool: int = 8

@@ -46,7 +46,15 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
         _configure_sqlite(engine)
         return engine
     return create_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        # JIT compiling pays off for long analytical queries; regbot's are short, and the
+        # planner's cost estimate for a search over a million rows can still cross the JIT
+        # threshold and add tens of milliseconds to a 2 ms query (docs/BENCHMARKS.md).
+        connect_args={"options": "-c jit=off"},
     )
 
 

@@ -104,7 +104,7 @@ def find_matches(session: Session, query: str) -> tuple[list[CustomerSummary], i
             continue
         rows = cast(
             "list[tuple[int, str, str, str | None, str | None, str, int]]",
-            session_run(session, statement.sql(), statement.params).all(),
+            session_run(session, statement.sql(), statement.params),
         )
         if rows:
             return [CustomerSummary(*row[:6]) for row in rows], rows[0][6]

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.util import identity_key
 
@@ -17,7 +18,7 @@ from bot.config import Settings
 from bot.permissions import Permission, Role, allows
 from bot.services.errors import NotStaff, PermissionRefused
 from storage.models import AuditHead, Counter, FieldChange, StaffMember
-from storage.raw import bound_time, run, session_run
+from storage.raw import bound_time, run
 
 Clock = Callable[[], dt.datetime]
 
@@ -80,10 +81,10 @@ class ServiceContext:
                 yield Tx(session, actor, now, self.settings, deferred_links=deferred)
         finally:
             if deferred:
-                with self.sessions() as session, session.begin():
-                    tx = Tx(session, actor, now, self.settings)
-                    for links in deferred:
-                        tx.append_links(*links)
+                engine = self.sessions.kw["bind"]
+                with engine.begin() as connection:
+                    for action, numbers, detail, outcome in deferred:
+                        append_links(connection, actor, now, action, numbers, detail, outcome)
 
 
 # What `Tx.append_links` is given: action, customer numbers, detail, outcome.
@@ -146,10 +147,8 @@ class Tx:
         detail: str | None,
         outcome: str = "ok",
     ) -> None:
-        """Links for `action`, one per customer number, in one locked read-modify-write of the
-        chain's head: its row lock (PostgreSQL) or the write lock that BEGIN IMMEDIATE took
-        (SQLite) keeps every process appending in turn. Written as three driver-level
-        statements, since an audited read is on every command's path."""
+        """Links for `action`, one per customer number, in this transaction (`append_links`);
+        in a reading use case on SQLite, after it (`ServiceContext.reading`)."""
         if not customer_numbers:
             return
         if self.deferred_links is not None:
@@ -160,32 +159,10 @@ class Tx:
         if stale is not None:
             # Never let an ORM copy of the head outlive the row written below.
             session.expire(stale)
-        connection = session.connection()
-        read = _LOCK_HEAD if connection.dialect.name == "postgresql" else _READ_HEAD
-        seq, previous = cast("tuple[int, str]", session_run(session, read, {}).one())
-        at = bound_time(connection.dialect, self.now)
-        chain = list(
-            chain_links(
-                previous, seq, self.now, self.actor, action, outcome, customer_numbers, detail
-            )
+        session.flush()
+        append_links(
+            session.connection(), self.actor, self.now, action, customer_numbers, detail, outcome
         )
-        links = [
-            {
-                "seq": link_seq,
-                "at": at,
-                "actor": self.actor,
-                "action": action,
-                "outcome": outcome,
-                "number": number,
-                "detail": detail,
-                "prev": prev,
-                "hash": digest,
-            }
-            for link_seq, number, prev, digest in chain
-        ]
-        run(connection, _INSERT_LINK, links if len(links) > 1 else links[0])
-        last_seq, _, _, last_hash = chain[-1]
-        run(connection, _MOVE_HEAD, {"seq": last_seq, "hash": last_hash})
 
     def record_change(
         self,
@@ -228,3 +205,39 @@ class Tx:
         ).scalar_one()
         if row.next_value <= used:
             row.next_value = used + 1
+
+
+def append_links(
+    connection: Connection,
+    actor: str,
+    now: dt.datetime,
+    action: str,
+    customer_numbers: Sequence[int | None],
+    detail: str | None,
+    outcome: str,
+) -> None:
+    """Append links to the audit chain in the connection's transaction, in one locked
+    read-modify-write of the chain's head: its row lock (PostgreSQL) or the write lock that
+    BEGIN IMMEDIATE took (SQLite) keeps every process appending in turn. Three driver-level
+    statements, since an audited read is on every command's path."""
+    read = _LOCK_HEAD if connection.dialect.name == "postgresql" else _READ_HEAD
+    ((seq, previous),) = cast("list[tuple[int, str]]", run(connection, read, {}))
+    at = bound_time(connection.dialect, now)
+    chain = list(chain_links(previous, seq, now, actor, action, outcome, customer_numbers, detail))
+    links = [
+        {
+            "seq": link_seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "outcome": outcome,
+            "number": number,
+            "detail": detail,
+            "prev": prev,
+            "hash": digest,
+        }
+        for link_seq, number, prev, digest in chain
+    ]
+    run(connection, _INSERT_LINK, links if len(links) > 1 else links[0])
+    last_seq, _, _, last_hash = chain[-1]
+    run(connection, _MOVE_HEAD, {"seq": last_seq, "hash": last_hash})
