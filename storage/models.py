@@ -164,6 +164,12 @@ class Customer(Base):
             postgresql_using="gin",
             postgresql_ops={"name_search": "gin_trgm_ops"},
         ),
+        # Name prefixes (`LIKE 'text%'`) by B-tree on PostgreSQL, whatever its collation.
+        Index(
+            "ix_customer_name_search_prefix",
+            "name_search",
+            postgresql_ops={"name_search": "text_pattern_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -211,6 +217,12 @@ class ContactPerson(Base):
             postgresql_using="gin",
             postgresql_ops={"name_search": "gin_trgm_ops"},
         ),
+        # Name prefixes (`LIKE 'text%'`) by B-tree on PostgreSQL, whatever its collation.
+        Index(
+            "ix_contact_person_name_search_prefix",
+            "name_search",
+            postgresql_ops={"name_search": "text_pattern_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -233,6 +245,12 @@ class ServiceUser(Base):
             "name_search",
             postgresql_using="gin",
             postgresql_ops={"name_search": "gin_trgm_ops"},
+        ),
+        # Name prefixes (`LIKE 'text%'`) by B-tree on PostgreSQL, whatever its collation.
+        Index(
+            "ix_service_user_name_search_prefix",
+            "name_search",
+            postgresql_ops={"name_search": "text_pattern_ops"},
         ),
     )
 
@@ -518,6 +536,9 @@ POSTGRESQL_ONLY_INDEXES = frozenset(
         "ix_customer_name_search_trgm",
         "ix_contact_person_name_search_trgm",
         "ix_service_user_name_search_trgm",
+        "ix_customer_name_search_prefix",
+        "ix_contact_person_name_search_prefix",
+        "ix_service_user_name_search_prefix",
     }
 )
 # SQLite FTS5 tables for substring search, created by migration 0002 outside the metadata:
@@ -533,7 +554,7 @@ def include_in_schema_comparison(dialect_name: str) -> Any:
     """An Alembic `include_object` hook that ignores what autogenerate cannot see or keep.
 
     FTS5 virtual tables and their shadow tables live outside the metadata on SQLite, and the
-    trigram GIN indexes exist only on PostgreSQL.
+    trigram GIN and `text_pattern_ops` prefix indexes exist only on PostgreSQL.
     """
 
     def include(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

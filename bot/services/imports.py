@@ -259,7 +259,7 @@ class _BatchWriter:
         self._sqlite = session.connection().dialect.name == "sqlite"
         # The history gets one row per field a row gives, in the file's column order.
         self._fields = [column for column in columns if column != NUMBER_COLUMN]
-        self._history_sql = _sqlite_history_sql(self._fields)
+        self._history_sql = sqlite_history_sql(self._fields)
         # With no customers before the import, a row's number or business ID can only name a
         # customer an earlier row of the file created, and such a row is already refused as a
         # repeat of that one: only the name-and-contact look-up is left to ask the database.
@@ -470,7 +470,7 @@ _HISTORY_COLUMNS = (
 )
 
 
-def _sqlite_history_sql(fields: Sequence[str]) -> str:
+def sqlite_history_sql(fields: Sequence[str]) -> str:
     """An INSERT of one customer's history rows: parameters time, actor, customer id, then one
     value per field, and a row for each value that is not NULL.
 

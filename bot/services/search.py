@@ -102,6 +102,12 @@ def find_matches(session: Session, query: str) -> tuple[list[CustomerSummary], i
         add_ways(statement, text)
         if not statement.ways:
             continue
+        if dialect == "postgresql" and add_ways is _add_name_ways:
+            # Every name way has its index. Left to itself, the planner reads `LIMIT 101`
+            # of a fragment as "scan until 101 rows match": quick for a common fragment, a
+            # scan of the whole table for a rare one (hundreds of milliseconds at a million
+            # customers). The trigram index bounds both (docs/BENCHMARKS.md).
+            session_run(session, "SET LOCAL enable_seqscan = off", {})
         rows = cast(
             "list[tuple[int, str, str, str | None, str | None, str, int]]",
             session_run(session, statement.sql(), statement.params),
@@ -189,13 +195,16 @@ def _fragments(
 
 
 def _prefix(st: _Statement, folded: str) -> str:
-    """`t.name_search` starts with `folded`, in a form the engine's index can serve."""
-    if st.dialect == "sqlite":
-        # SQLite's LIKE ignores a B-tree index on a column of the default collation; a range
-        # over the same index is exact for text compared byte by byte.
-        low, high = st.value(folded), st.value(folded + "\U0010ffff")
-        return f"t.name_search >= {low} AND t.name_search < {high}"
-    return f"t.name_search LIKE {st.value(_like_escape(folded) + '%')}{_ESCAPE}"
+    """`t.name_search` starts with `folded`, as a range its engine's B-tree serves: text that
+    starts with `folded` sorts, byte by byte, from `folded` up to `folded` followed by the
+    greatest code point. SQLite's LIKE ignores a B-tree on a column of the default collation;
+    on PostgreSQL the `~>=~`/`~<~` operators compare byte by byte whatever the database's
+    collation, and are what the `text_pattern_ops` index (migration 0003) serves, in a
+    prepared statement's generic plan too (a `LIKE` pattern known only at run time is not)."""
+    low, high = st.value(folded), st.value(folded + "\U0010ffff")
+    if st.dialect == "postgresql":
+        return f"t.name_search ~>=~ {low} AND t.name_search ~<~ {high}"
+    return f"t.name_search >= {low} AND t.name_search < {high}"
 
 
 def _like_escape(text: str) -> str:

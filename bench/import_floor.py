@@ -1,0 +1,121 @@
+"""What SQLite itself needs to store N imported customers: the floor under `import customers`.
+
+    .venv/bin/python bench/import_floor.py --customers 200000
+
+Writes, into a fresh register, exactly the rows an import of the generated CSV writes for new
+customers (the customer row and its search-index entry, one history row per given field, one
+audit link), from tuples prepared beforehand, with the statements the import uses, in one
+transaction: no parsing, no validation, no Python per row while the clock runs. The time is
+what this schema costs on this machine, whatever the code in front of it does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sqlite3
+import time
+
+from common import WORK, create_database, database_url, drop_database
+from generate import write_customers
+
+from bot.customer_fields import CUSTOMER_FIELDS
+from bot.services.imports import sqlite_history_sql
+from bot.text import fold
+
+BATCH = 2000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=200_000)
+    args = parser.parse_args()
+    path = WORK / f"customers-{args.customers}.csv"
+    if not path.exists():
+        write_customers(path, args.customers, seed=7)
+    url = database_url("sqlite", "regbench_floor")
+    create_database(url)
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    now = "2026-12-02 10:00:00.000000"
+    fields = [f for f in CUSTOMER_FIELDS if f in rows[0]]
+    customers = [
+        (
+            i + 1,
+            10001 + i,
+            r["kind"] or "company",
+            r["name"],
+            fold(r["name"]),
+            r["business_id"] or None,
+            r["email"] or None,
+            r["phone"] or None,
+            r["street"] or None,
+            r["postal_code"] or None,
+            r["city"] or None,
+            r["country"] or "FI",
+            r["language"] or "fi",
+            now,
+            now,
+        )
+        for i, r in enumerate(rows)
+    ]
+    history = [
+        (now, "import", c[0], *(r[f] or None for f in fields))
+        for c, r in zip(customers, rows, strict=True)
+    ]
+    links = [
+        (10**6 + i, now, "import", "customer.create", "ok", c[1], "import", "0" * 64, "1" * 64)
+        for i, c in enumerate(customers)
+    ]
+    history_sql = sqlite_history_sql(fields)
+    database = str(WORK / "regbench_floor.db")
+    conn = sqlite3.connect(database, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(f"PRAGMA cache_size=-{512 * 1024}")
+    spent = dict.fromkeys(("customer", "search index", "history", "audit", "commit"), 0.0)
+    started = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("DROP TRIGGER customer_fts_ai")
+    for start in range(0, len(customers), BATCH):
+        batch = slice(start, start + BATCH)
+        for name, sql, values in (
+            (
+                "customer",
+                "INSERT INTO customer (id, number, kind, name, name_search, business_id, email,"
+                " phone, street, postal_code, city, country, language, status,"
+                " marketing_opt_out, created_at, updated_at) VALUES"
+                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', 0, ?, ?)",
+                customers[batch],
+            ),
+            (
+                "search index",
+                "INSERT INTO customer_fts (rowid, name_search) VALUES (?, ?)",
+                [(c[0], c[4]) for c in customers[batch]],
+            ),
+            ("history", history_sql, history[batch]),
+            (
+                "audit",
+                "INSERT INTO audit_event (seq, at, actor, action, outcome, customer_number,"
+                " detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                links[batch],
+            ),
+        ):
+            began = time.perf_counter()
+            conn.executemany(sql, values)
+            spent[name] += time.perf_counter() - began
+    began = time.perf_counter()
+    conn.execute("COMMIT")
+    spent["commit"] = time.perf_counter() - began
+    total = time.perf_counter() - started
+    conn.close()
+    drop_database(url)
+    print(
+        f"floor: {len(customers)} customers in {total:.1f} s = {len(customers) / total:.0f} rows/s"
+    )
+    for name, seconds in spent.items():
+        print(f"  {name:12s} {seconds:6.2f} s  {seconds / len(customers) * 1e6:5.1f} µs/customer")
+
+
+if __name__ == "__main__":
+    main()
