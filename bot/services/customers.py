@@ -6,11 +6,9 @@ import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import (
-    func,
-    select,
-)
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -161,13 +159,21 @@ class Updated:
     changed: list[str]
 
 
+# Statements on every card's path, built once (building one costs more than running it).
+_BY_NUMBER = select(Customer).where(Customer.number == bindparam("number"))
+_CONSENTS = (
+    select(Consent.purpose, Consent.given_at, Consent.withdrawn_at)
+    .where(Consent.customer_id == bindparam("customer_id"))
+    .order_by(Consent.given_at.desc(), Consent.id.desc())
+    .limit(20)
+)
+
+
 def find_customer(session: Session, ref: str) -> Customer:
     """The customer a REF names: customer number, or business ID with or without the dash."""
     text = ref.strip()
     if _NUMBER.match(text):
-        customer = session.execute(
-            select(Customer).where(Customer.number == int(text))
-        ).scalar_one_or_none()
+        customer = session.execute(_BY_NUMBER, {"number": int(text)}).scalar_one_or_none()
     elif looks_like_business_id(text):
         try:
             business_id = canonical_business_id(text)
@@ -221,13 +227,10 @@ class CustomerService:
             else:
                 withheld.append("correspondence")
             consents = tuple(
-                ConsentLine(c.purpose, c.given_at, c.withdrawn_at)
-                for c in tx.session.execute(
-                    select(Consent)
-                    .where(Consent.customer_id == customer.id)
-                    .order_by(Consent.given_at.desc(), Consent.id.desc())
-                    .limit(20)
-                ).scalars()
+                ConsentLine(purpose, given_at, withdrawn_at)
+                for purpose, given_at, withdrawn_at in tx.session.execute(
+                    _CONSENTS, {"customer_id": customer.id}
+                )
             )
             tx.audit("customer.show", customer.number)
             return replace(_card(customer, billing, tuple(withheld), usage), consents=consents)
@@ -557,26 +560,43 @@ def _fields_detail(changed: Sequence[str]) -> str:
     return "fields: " + ",".join(changed) if changed else "no change"
 
 
-def _billing_view(session: Session, customer: Customer) -> BillingView:
-    profile = session.execute(
-        select(BillingProfile).where(BillingProfile.customer_id == customer.id)
-    ).scalar_one_or_none()
-    count, open_cents = session.execute(
+def _billing_statement() -> Any:
+    """The billing profile with the invoice count and open amount: one statement, built once."""
+    invoices = Invoice.customer_id == bindparam("customer_id")
+    return (
         select(
-            func.count(Invoice.id),
-            func.coalesce(func.sum(Invoice.amount_cents).filter(Invoice.status != "paid"), 0),
-        ).where(Invoice.customer_id == customer.id)
-    ).one()
-    address = None
-    if profile is not None:
-        parts = [profile.billing_street, profile.billing_postal_code, profile.billing_city]
-        address = ", ".join(p for p in parts if p) or None
+            BillingProfile.billing_email,
+            BillingProfile.billing_street,
+            BillingProfile.billing_postal_code,
+            BillingProfile.billing_city,
+            BillingProfile.einvoice_address,
+            BillingProfile.einvoice_operator,
+            BillingProfile.payment_terms_days,
+            select(func.count(Invoice.id)).where(invoices).scalar_subquery(),
+            select(func.coalesce(func.sum(Invoice.amount_cents), 0))
+            .where(invoices, Invoice.status != "paid")
+            .scalar_subquery(),
+        )
+        .select_from(Customer)
+        .outerjoin(BillingProfile, BillingProfile.customer_id == Customer.id)
+        .where(Customer.id == bindparam("customer_id"))
+    )
+
+
+_BILLING = _billing_statement()
+
+
+def _billing_view(session: Session, customer: Customer) -> BillingView:
+    """What the card shows of billing."""
+    row = session.execute(_BILLING, {"customer_id": customer.id}).one()
+    email, street, postal_code, city, einvoice, operator, terms, count, open_cents = row
+    address = ", ".join(p for p in (street, postal_code, city) if p) or None
     return BillingView(
-        billing_email=profile.billing_email if profile else None,
+        billing_email=email,
         billing_address=address,
-        einvoice_address=profile.einvoice_address if profile else None,
-        einvoice_operator=profile.einvoice_operator if profile else None,
-        payment_terms_days=profile.payment_terms_days if profile else None,
+        einvoice_address=einvoice,
+        einvoice_operator=operator,
+        payment_terms_days=terms,
         invoice_count=int(count),
         open_amount_cents=int(open_cents),
     )
