@@ -4,24 +4,29 @@
 
 Runs the services behind find (every kind of query), show, history, comms list, audit by
 customer, dsr list, the reminder sweep (planning) and App Home on the register bench/find.py
-built, captures the SQL they send, and asks the engine for each statement's plan with the
-same parameters (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on PostgreSQL). A line is flagged when
-it scans a whole table other than the small ones (counter, audit_head, staff_member).
+built, captures the SQL they send (through SQLAlchemy, and find's hand-written statements,
+which go to the driver's cursor directly), and asks the engine for each statement's plan with
+the same parameters and planner settings (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on
+PostgreSQL). A line is flagged when it scans a whole table other than the small ones
+(counter, audit_head, staff_member).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 from typing import Any
 
 from common import ADMIN, database_exists, database_url
 from find import queries
 from sqlalchemy import event
 
+import bot.services.search as search
 from bot.app import build_services
 from bot.config import load_settings
 from storage.db import make_engine
+from storage.raw import for_driver
 
 SMALL = ("counter", "audit_head", "staff_member", "notification")
 
@@ -39,13 +44,28 @@ def main() -> None:
     engine = make_engine(url)
     settings = load_settings(database_url=url, admins=ADMIN, reminder_channel="CREMIND")
     services = build_services(settings, engine=engine)
-    captured: list[tuple[str, str, Any]] = []
+    # (command, statement, parameters, planned with sequential scans off)
+    captured: list[tuple[str, str, Any, bool]] = []
     label = ["?"]
+    seqscan_off = [False]
 
     @event.listens_for(engine, "before_cursor_execute")
     def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
-            captured.append((label[0], statement, params))
+            captured.append((label[0], statement, params, False))
+
+    driver_run = search.session_run
+
+    def capture_find(session: Any, sql: str, params: Any) -> Any:
+        if sql.startswith("SET LOCAL enable_seqscan"):
+            seqscan_off[0] = True
+        else:
+            statement = for_driver(sql, engine.dialect.paramstyle)
+            captured.append((label[0], statement, params, seqscan_off[0]))
+            seqscan_off[0] = False
+        return driver_run(session, sql, params)
+
+    search.session_run = capture_find
 
     def run(name: str, call: Any) -> None:
         label[0] = name
@@ -67,11 +87,12 @@ def main() -> None:
     run("home", lambda: services.home.overview(ADMIN))
     run("home requests", lambda: services.requests.home(ADMIN))
     event.remove(engine, "before_cursor_execute", capture)
+    search.session_run = driver_run
 
     flagged = 0
     with engine.connect() as conn:
-        for name, statement, params in captured:
-            plan = _plan(conn, args.engine, statement, params)
+        for name, statement, params, no_seqscan in captured:
+            plan = _plan(conn, args.engine, statement, params, no_seqscan)
             scans = [line for line in plan if _full_scan(line)]
             flagged += bool(scans)
             if args.all or scans:
@@ -84,12 +105,13 @@ def main() -> None:
     engine.dispose()
 
 
-def _plan(conn: Any, engine: str, statement: str, params: Any) -> list[str]:
+def _plan(conn: Any, engine: str, statement: str, params: Any, no_seqscan: bool) -> list[str]:
     raw = conn.connection.driver_connection
     cursor = raw.cursor()
     if engine == "sqlite":
         cursor.execute("EXPLAIN QUERY PLAN " + statement, params)
         return [row[3] for row in cursor.fetchall()]
+    cursor.execute(f"SET enable_seqscan = {'off' if no_seqscan else 'on'}")
     cursor.execute("EXPLAIN " + statement, params)
     return [row[0] for row in cursor.fetchall()]
 
@@ -103,11 +125,15 @@ def _full_scan(line: str) -> bool:
             not virtual
             and "INDEX" not in words
             and table not in SMALL
-            and not table.startswith(("(", "best", "anon", "CONSTANT"))
+            and not table.startswith(("(", "anon", "CONSTANT"))
+            # find's own common table expressions and subqueries (bot/services/search.py)
+            and not re.fullmatch(r"ways|best|w\d+", table)
         )
     if "Seq" in words and "Scan" in words:  # PostgreSQL
         table = words[words.index("on") + 1] if "on" in words else ""
-        return table not in SMALL
+        # The planner's choice for a table its statistics say is empty: nothing to read.
+        empty = "(cost=0.00..0.00" in line
+        return table not in SMALL and not empty
     return False
 
 
