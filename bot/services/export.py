@@ -11,13 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Date, Select, select
 from sqlalchemy.orm import Session
 
 from bot.permissions import Permission
@@ -39,6 +39,7 @@ from storage.models import (
     RequestType,
     ServiceUser,
     UsageEvent,
+    UtcDateTime,
 )
 
 FORMAT = "regbot.customer-export"
@@ -157,12 +158,8 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _row(mapping: Mapping[Any, Any], fields: tuple[str, ...]) -> dict[str, Any]:
-    return {name: _value(mapping[name]) for name in fields}
-
-
-def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=False)
+# One encoder for the whole document: json.dumps with options builds a new one per call.
+_dump = json.JSONEncoder(ensure_ascii=False).encode
 
 
 class _Writer:
@@ -198,9 +195,24 @@ class _Writer:
 def _stream(
     session: Session, query: Select[Any], fields: tuple[str, ...]
 ) -> Iterator[dict[str, Any]]:
+    """The rows as JSON-ready dicts; only the columns that hold times or dates are converted
+    (a section can be 100 000 rows of a dozen columns)."""
+    dated = [
+        index
+        for index, column in enumerate(query.selected_columns)
+        if isinstance(column.type, (UtcDateTime, Date))
+    ]
     result = session.execute(query.execution_options(yield_per=STREAM_BATCH))
-    for mapping in result.mappings():
-        yield _row(mapping, fields)
+    try:
+        for row in result:
+            values = list(row)
+            for index in dated:
+                if values[index] is not None:
+                    values[index] = _value(values[index])
+            yield dict(zip(fields, values, strict=True))
+    finally:
+        # A server-side cursor (PostgreSQL) is closed as soon as the section is written.
+        result.close()
 
 
 def _columns(model: Any, fields: tuple[str, ...]) -> Select[Any]:
