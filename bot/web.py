@@ -1,4 +1,4 @@
-"""The HTTP entry point for `regbot serve`: a WSGI app served by waitress (production-grade).
+"""The HTTP entry point for `regbot serve`: the WSGI app, and gunicorn (production-grade) serving it.
 
 Besides Slack's `POST /slack/events` and `GET /healthz` it serves `POST /usage`, through which
 the customer service itself reports usage events (SPEC §2.7); docs/FORMATS.md describes it.

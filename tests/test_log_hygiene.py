@@ -56,7 +56,16 @@ class Everything(logging.Handler):
 def captured() -> Iterator[Everything]:
     """The production logging set-up, with the root logger open at DEBUG to catch everything."""
     root = logging.getLogger()
-    names = ["", "slack_bolt", "slack_sdk", "regbot.bolt", "waitress", "urllib3"]
+    names = [
+        "",
+        "slack_bolt",
+        "slack_sdk",
+        "regbot.bolt",
+        "gunicorn",
+        "waitress",
+        "urllib3",
+        "alembic",
+    ]
     levels = {name: logging.getLogger(name).level for name in names}
     _logging(verbose=True)
     root.setLevel(logging.DEBUG)
