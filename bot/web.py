@@ -1,4 +1,4 @@
-"""The HTTP entry point for `regbot serve`: the WSGI app, and gunicorn (production-grade) serving it.
+"""The HTTP entry point for `regbot serve`: the WSGI app, and the gunicorn server that runs it.
 
 Besides Slack's `POST /slack/events` and `GET /healthz` it serves `POST /usage`, through which
 the customer service itself reports usage events (SPEC §2.7); docs/FORMATS.md describes it.
