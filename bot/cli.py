@@ -70,21 +70,25 @@ def settings_or_exit() -> Settings:
         fail(str(exc))
 
 
+# Bolt logs request bodies at DEBUG; these stay at WARNING so no personal data leaks.
+QUIET_LOGGERS = (
+    "slack_bolt",
+    "slack_sdk",
+    "regbot.bolt",
+    "gunicorn",
+    "waitress",
+    "urllib3",
+    "alembic",
+    "apscheduler",
+)
+
+
 def _logging(verbose: bool = False) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # Bolt logs request bodies at DEBUG; keep third-party loggers quiet so no personal data leaks.
-    for name in (
-        "slack_bolt",
-        "slack_sdk",
-        "regbot.bolt",
-        "gunicorn",
-        "waitress",
-        "urllib3",
-        "alembic",
-    ):
+    for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

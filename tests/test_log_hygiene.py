@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli import _logging
+from bot.cli import QUIET_LOGGERS, _logging
 from bot.config import Settings
 from bot.fake_slack import new_trigger_id
 from storage.models import ServiceUser
@@ -56,16 +56,7 @@ class Everything(logging.Handler):
 def captured() -> Iterator[Everything]:
     """The production logging set-up, with the root logger open at DEBUG to catch everything."""
     root = logging.getLogger()
-    names = [
-        "",
-        "slack_bolt",
-        "slack_sdk",
-        "regbot.bolt",
-        "gunicorn",
-        "waitress",
-        "urllib3",
-        "alembic",
-    ]
+    names = ["", *QUIET_LOGGERS]
     levels = {name: logging.getLogger(name).level for name in names}
     _logging(verbose=True)
     root.setLevel(logging.DEBUG)
