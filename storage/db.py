@@ -7,6 +7,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,6 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -34,17 +36,7 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url,
-            echo=echo,
-            connect_args={
-                "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-                "check_same_thread": False,
-                "factory": _taking_turns(database),
-            },
-        )
-        _configure_sqlite(engine)
-        return engine
+        return _sqlite_engine(url, _taking_turns(database), echo=echo)
     return create_engine(
         url,
         echo=echo,
@@ -58,7 +50,17 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
     )
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _sqlite_engine(url: str, factory: type[_SqliteConnection], *, echo: bool) -> Engine:
+    engine = create_engine(
+        url,
+        echo=echo,
+        connect_args={
+            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+            "check_same_thread": False,
+            "factory": factory,
+        },
+    )
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event below decide how transactions start.
@@ -68,45 +70,74 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if factory.query_only:
+            cursor.execute("PRAGMA query_only=1")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # A transaction that may write takes the write lock up front: a deferred transaction
-        # that later upgrades fails with SQLITE_BUSY instead of waiting for the busy timeout.
-        # A reading transaction (see `reading_engine`) is deferred and query-only: WAL lets it
-        # run beside the writer, and any write it tried would fail at once, in tests too.
-        dbapi_connection = connection.connection.driver_connection
-        reading = bool(connection.get_execution_options().get(READING))
-        dbapi_connection.set_query_only(reading)
-        if reading:
-            connection.exec_driver_sql("BEGIN")
-            return
-        dbapi_connection.take_turn()
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            dbapi_connection.end_turn()
-            raise
+            connection.connection.driver_connection.begin()
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(
+                "BEGIN", None, error, sqlite3.Error, dialect=connection.dialect
+            ) from error
+
+    return engine
 
 
-# The execution option that marks a reading transaction (`reading_engine`).
-READING = "regbot_reading"
+_READING_ENGINES: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
 
 
 def reading_engine(engine: Engine) -> Engine | None:
     """The engine for transactions that only read (they may not write at all), or None where
-    they need nothing apart: on SQLite they begin deferred and query-only and so run beside
-    the one writer; PostgreSQL's transactions never block readers anyway."""
+    they need nothing apart.
+
+    On an SQLite file: an engine with a pool of its own, whose connections are query-only for
+    good and begin deferred, and so read beside the one writer (WAL). They are apart from the
+    writer's connections because switching `PRAGMA query_only` expires every statement the
+    connection has prepared: at a million customers, preparing find's statement again cost
+    more than running it. Disposed with `engine`. PostgreSQL's transactions never block
+    readers anyway; an in-memory SQLite database is one connection's own.
+    """
     if engine.dialect.name != "sqlite":
         return None
-    return engine.execution_options(**{READING: True})
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    reader = _READING_ENGINES.get(engine)
+    if reader is None:
+        reader = _sqlite_engine(str(engine.url), _Reading, echo=bool(engine.echo))
+        _READING_ENGINES[engine] = reader
+        event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
+    return reader
 
 
-class _TakingTurns(sqlite3.Connection):
+class _SqliteConnection(sqlite3.Connection):
+    """An SQLite connection that starts its own transactions (`begin`)."""
+
+    query_only: ClassVar[bool] = False
+
+    def begin(self) -> None:
+        raise NotImplementedError
+
+
+class _Reading(_SqliteConnection):
+    """A query-only connection: its transactions are deferred, so they take no lock and run
+    beside the writer's; any write in them fails at once."""
+
+    query_only = True
+
+    def begin(self) -> None:
+        self.execute("BEGIN")
+
+
+class _TakingTurns(_SqliteConnection):
     """An SQLite connection whose transactions queue for their turn before BEGIN IMMEDIATE.
 
-    SQLite lets one writer in at a time and makes the others poll: its busy handler sleeps
+    A transaction that may write takes the write lock up front: a deferred transaction that
+    later upgrades fails with SQLITE_BUSY instead of waiting for the busy timeout. SQLite lets
+    one writer in at a time and makes the others poll: its busy handler sleeps
     1, 2, 5, 10 … up to 100 ms between tries, and those sleeps were the long tail of a
     loaded `regbot serve` (docs/BENCHMARKS.md). So a transaction first takes an in-process
     lock (the threads of one engine wake one another the moment a transaction ends) and then
@@ -123,13 +154,15 @@ class _TakingTurns(sqlite3.Connection):
     _holding: bool = False
     _turn_fd: int | None = None
     _flocked: bool = False
-    _query_only: bool = False
 
-    def set_query_only(self, on: bool) -> None:
-        """Switch `PRAGMA query_only` (between transactions); a no-op when already so."""
-        if on != self._query_only:
-            self.execute(f"PRAGMA query_only = {int(on)}")
-            self._query_only = on
+    def begin(self) -> None:
+        """This connection's turn, then the write lock (BEGIN IMMEDIATE)."""
+        self.take_turn()
+        try:
+            self.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self.end_turn()
+            raise
 
     def take_turn(self) -> None:
         deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000

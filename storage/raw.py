@@ -47,9 +47,18 @@ def run(
     microseconds a statement, more than these statements take; a driver error is still
     raised as SQLAlchemy's wrapper of it (`sqlalchemy.exc.OperationalError` and so on).
     """
-    dialect = connection.dialect
+    return driver_run(connection.connection.driver_connection, connection.dialect, sql, params)
+
+
+def driver_run(
+    driver_connection: Any,
+    dialect: Dialect,
+    sql: str,
+    params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+) -> list[tuple[Any, ...]]:
+    """`run` on a DBAPI connection of `dialect`'s driver."""
     statement = for_driver(sql, dialect.paramstyle)
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = driver_connection.cursor()
     try:
         if isinstance(params, Mapping):
             cursor.execute(statement, params)

@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.util import identity_key
 
@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.permissions import Permission, Role, allows
 from bot.services.errors import NotStaff, PermissionRefused
 from storage.models import AuditHead, Counter, FieldChange, StaffMember
-from storage.raw import bound_time, run
+from storage.raw import bound_time, driver_run
 
 Clock = Callable[[], dt.datetime]
 
@@ -81,10 +81,29 @@ class ServiceContext:
                 yield Tx(session, actor, now, self.settings, deferred_links=deferred)
         finally:
             if deferred:
-                engine = self.sessions.kw["bind"]
-                with engine.begin() as connection:
-                    for action, numbers, detail, outcome in deferred:
-                        append_links(connection, actor, now, action, numbers, detail, outcome)
+                self._append_deferred(actor, now, deferred)
+
+    def _append_deferred(self, actor: str, now: dt.datetime, deferred: list[_Links]) -> None:
+        """A reading use case's links, in a writing transaction of their own at the driver
+        level (SQLite): on every read's path, SQLAlchemy's transaction machinery would cost
+        more than the three statements."""
+        engine: Engine = self.sessions.kw["bind"]
+        pooled = engine.raw_connection()
+        try:
+            driver = pooled.driver_connection
+            assert driver is not None
+            driver.begin()
+            try:
+                for action, numbers, detail, outcome in deferred:
+                    append_links_at(
+                        driver, engine.dialect, actor, now, action, numbers, detail, outcome
+                    )
+                driver.commit()
+            except BaseException:
+                driver.rollback()
+                raise
+        finally:
+            pooled.close()
 
 
 # What `Tx.append_links` is given: action, customer numbers, detail, outcome.
@@ -216,13 +235,30 @@ def append_links(
     detail: str | None,
     outcome: str,
 ) -> None:
-    """Append links to the audit chain in the connection's transaction, in one locked
+    """Append links to the audit chain in the connection's transaction (`append_links_at`)."""
+    driver = connection.connection.driver_connection
+    append_links_at(
+        driver, connection.dialect, actor, now, action, customer_numbers, detail, outcome
+    )
+
+
+def append_links_at(
+    driver: Any,
+    dialect: Dialect,
+    actor: str,
+    now: dt.datetime,
+    action: str,
+    customer_numbers: Sequence[int | None],
+    detail: str | None,
+    outcome: str,
+) -> None:
+    """Append links to the audit chain in the DBAPI connection's transaction, in one locked
     read-modify-write of the chain's head: its row lock (PostgreSQL) or the write lock that
     BEGIN IMMEDIATE took (SQLite) keeps every process appending in turn. Three driver-level
     statements, since an audited read is on every command's path."""
-    read = _LOCK_HEAD if connection.dialect.name == "postgresql" else _READ_HEAD
-    ((seq, previous),) = cast("list[tuple[int, str]]", run(connection, read, {}))
-    at = bound_time(connection.dialect, now)
+    read = _LOCK_HEAD if dialect.name == "postgresql" else _READ_HEAD
+    ((seq, previous),) = cast("list[tuple[int, str]]", driver_run(driver, dialect, read, {}))
+    at = bound_time(dialect, now)
     chain = list(chain_links(previous, seq, now, actor, action, outcome, customer_numbers, detail))
     links = [
         {
@@ -238,6 +274,6 @@ def append_links(
         }
         for link_seq, number, prev, digest in chain
     ]
-    run(connection, _INSERT_LINK, links if len(links) > 1 else links[0])
+    driver_run(driver, dialect, _INSERT_LINK, links if len(links) > 1 else links[0])
     last_seq, _, _, last_hash = chain[-1]
-    run(connection, _MOVE_HEAD, {"seq": last_seq, "hash": last_hash})
+    driver_run(driver, dialect, _MOVE_HEAD, {"seq": last_seq, "hash": last_hash})

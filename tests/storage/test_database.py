@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 
 from bot.services import Services
+from storage.db import reading_engine
 from storage.models import Base, include_in_schema_comparison
 from tests.conftest import ADMIN
 
@@ -69,3 +70,25 @@ def test_an_erased_style_number_is_never_reused_after_an_imported_high_number(
     with services.context.transaction("import") as tx:
         create_customer(tx, {"name": "Vanha"}, source=Source.IMPORT, number=20000)
     assert services.customers.create(ADMIN, {"name": "Uusi"}).number == 20001
+
+
+def test_reads_on_sqlite_have_connections_of_their_own_that_stay_query_only(
+    engine: Engine,
+) -> None:
+    """Switching `PRAGMA query_only` would expire every prepared statement of a connection,
+    so the reading connections are apart from the writer's and never switch."""
+    reader = reading_engine(engine)
+    if engine.dialect.name != "sqlite":
+        assert reader is None
+        return
+    assert reader is not None
+    assert reading_engine(engine) is reader
+    with reader.begin() as conn:
+        assert conn.exec_driver_sql("PRAGMA query_only").scalar_one() == 1
+    with engine.begin() as conn:
+        assert conn.exec_driver_sql("PRAGMA query_only").scalar_one() == 0
+    with reader.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA query_only").scalar_one() == 1
+    pool = reader.pool
+    engine.dispose()
+    assert reader.pool is not pool  # disposed with the writer's engine
