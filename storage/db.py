@@ -18,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -37,17 +37,52 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
         if database and database != ":memory:":
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         return _sqlite_engine(url, _taking_turns(database), echo=echo)
-    return create_engine(
+    engine = create_engine(
         url,
         echo=echo,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         # JIT compiling pays off for long analytical queries; regbot's are short, and the
         # planner's cost estimate for a search over a million rows can still cross the JIT
         # threshold and add tens of milliseconds to a 2 ms query (docs/BENCHMARKS.md).
         connect_args={"options": "-c jit=off"},
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+# A pooled connection that has been idle this long is pinged before it is handed out.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Hand out no connection that the server dropped while it sat in the pool (a restart, an
+    idle timeout), as SQLAlchemy's `pool_pre_ping` does, but ping only a connection idle for
+    PING_AFTER_IDLE_SECONDS: the ping is a round trip, and under load, when every connection
+    is back in use within milliseconds, it was one of the few a command makes."""
+
+    @event.listens_for(engine, "connect")
+    def _connected(_dbapi_connection: Any, record: Any) -> None:
+        record.info.pop(_IDLE_SINCE, None)
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool drops this connection and hands out a new one.
+            raise DisconnectionError("a pooled connection was lost while idle") from error
+
+
+_IDLE_SINCE = "regbot_idle_since"
 
 
 def _sqlite_engine(url: str, factory: type[_SqliteConnection], *, echo: bool) -> Engine:

@@ -73,6 +73,35 @@ def driver_run(
         cursor.close()
 
 
+def driver_run_all(
+    driver_connection: Any,
+    dialect: Dialect,
+    statements: Sequence[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]],
+) -> None:
+    """Statements that return no rows, one after another; on PostgreSQL sent together in one
+    round trip (psycopg's pipeline mode), since a round trip costs more than these take."""
+    if dialect.name != "postgresql":
+        for sql, params in statements:
+            driver_run(driver_connection, dialect, sql, params)
+        return
+    try:
+        with driver_connection.pipeline(), driver_connection.cursor() as cursor:
+            for sql, params in statements:
+                statement = for_driver(sql, dialect.paramstyle)
+                if isinstance(params, Mapping):
+                    cursor.execute(statement, params)
+                else:
+                    cursor.executemany(statement, list(params))
+    except dialect.loaded_dbapi.Error as error:
+        raise DBAPIError.instance(
+            "; ".join(sql for sql, _ in statements),
+            None,
+            error,
+            dialect.loaded_dbapi.Error,
+            dialect=dialect,
+        ) from error
+
+
 def session_run(
     session: Session, sql: str, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
 ) -> list[tuple[Any, ...]]:

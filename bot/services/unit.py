@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.permissions import Permission, Role, allows
 from bot.services.errors import NotStaff, PermissionRefused
 from storage.models import AuditHead, Counter, FieldChange, StaffMember
-from storage.raw import bound_time, driver_run
+from storage.raw import bound_time, driver_run, driver_run_all
 
 Clock = Callable[[], dt.datetime]
 
@@ -255,7 +255,7 @@ def append_links_at(
     """Append links to the audit chain in the DBAPI connection's transaction, in one locked
     read-modify-write of the chain's head: its row lock (PostgreSQL) or the write lock that
     BEGIN IMMEDIATE took (SQLite) keeps every process appending in turn. Three driver-level
-    statements, since an audited read is on every command's path."""
+    statements in two round trips, since an audited read is on every command's path."""
     read = _LOCK_HEAD if dialect.name == "postgresql" else _READ_HEAD
     ((seq, previous),) = cast("list[tuple[int, str]]", driver_run(driver, dialect, read, {}))
     at = bound_time(dialect, now)
@@ -274,6 +274,12 @@ def append_links_at(
         }
         for link_seq, number, prev, digest in chain
     ]
-    driver_run(driver, dialect, _INSERT_LINK, links if len(links) > 1 else links[0])
     last_seq, _, _, last_hash = chain[-1]
-    driver_run(driver, dialect, _MOVE_HEAD, {"seq": last_seq, "hash": last_hash})
+    driver_run_all(
+        driver,
+        dialect,
+        [
+            (_INSERT_LINK, links if len(links) > 1 else links[0]),
+            (_MOVE_HEAD, {"seq": last_seq, "hash": last_hash}),
+        ],
+    )

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 
 from bot.services import Services
-from storage.db import reading_engine
+from storage.db import make_engine, reading_engine
 from storage.models import Base, include_in_schema_comparison
 from tests.conftest import ADMIN
 
@@ -92,3 +92,22 @@ def test_reads_on_sqlite_have_connections_of_their_own_that_stay_query_only(
     pool = reader.pool
     engine.dispose()
     assert reader.pool is not pool  # disposed with the writer's engine
+
+
+def test_a_connection_the_server_dropped_while_idle_is_replaced_unseen(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pooled PostgreSQL connection idle past PING_AFTER_IDLE_SECONDS is pinged before
+    use; one that the server closed (a restart, an idle timeout) is replaced, and the caller
+    never sees the error."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    with engine.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    other = make_engine(str(engine.url.render_as_string(hide_password=False)))
+    with other.begin() as conn:
+        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    other.dispose()
+    monkeypatch.setattr("storage.db.PING_AFTER_IDLE_SECONDS", 0.0)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() != pid
