@@ -47,25 +47,23 @@ def main() -> None:
     # (command, statement, parameters, planned with sequential scans off)
     captured: list[tuple[str, str, Any, bool]] = []
     label = ["?"]
-    seqscan_off = [False]
 
     @event.listens_for(engine, "before_cursor_execute")
     def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             captured.append((label[0], statement, params, False))
 
-    driver_run = search.session_run
+    run_all = search.session_run_all
 
-    def capture_find(session: Any, sql: str, params: Any) -> Any:
-        if sql.startswith("SET LOCAL enable_seqscan"):
-            seqscan_off[0] = True
-        else:
-            statement = for_driver(sql, engine.dialect.paramstyle)
-            captured.append((label[0], statement, params, seqscan_off[0]))
-            seqscan_off[0] = False
-        return driver_run(session, sql, params)
+    def capture_find(session: Any, statements: Any) -> Any:
+        no_seqscan = any(sql.startswith("SET LOCAL enable_seqscan") for sql, _ in statements)
+        for sql, params in statements:
+            if not sql.startswith("SET LOCAL"):
+                statement = for_driver(sql, engine.dialect.paramstyle)
+                captured.append((label[0], statement, params, no_seqscan))
+        return run_all(session, statements)
 
-    search.session_run = capture_find
+    search.session_run_all = capture_find
 
     def run(name: str, call: Any) -> None:
         label[0] = name
@@ -87,7 +85,7 @@ def main() -> None:
     run("home", lambda: services.home.overview(ADMIN))
     run("home requests", lambda: services.requests.home(ADMIN))
     event.remove(engine, "before_cursor_execute", capture)
-    search.session_run = driver_run
+    search.session_run_all = run_all
 
     flagged = 0
     with engine.connect() as conn:

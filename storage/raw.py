@@ -77,21 +77,31 @@ def driver_run_all(
     driver_connection: Any,
     dialect: Dialect,
     statements: Sequence[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]],
-) -> None:
-    """Statements that return no rows, one after another; on PostgreSQL sent together in one
-    round trip (psycopg's pipeline mode), since a round trip costs more than these take."""
+) -> list[tuple[Any, ...]]:
+    """Statements one after another; the rows of the last, if it returns any. On PostgreSQL
+    they go together in one round trip (psycopg's pipeline mode), with the BEGIN of a
+    transaction they open: a round trip costs more than these statements take."""
     if dialect.name != "postgresql":
+        rows: list[tuple[Any, ...]] = []
         for sql, params in statements:
-            driver_run(driver_connection, dialect, sql, params)
-        return
+            rows = driver_run(driver_connection, dialect, sql, params)
+        return rows
     try:
-        with driver_connection.pipeline(), driver_connection.cursor() as cursor:
+        with driver_connection.pipeline():
+            cursors = []
             for sql, params in statements:
+                cursor = driver_connection.cursor()
+                cursors.append(cursor)
                 statement = for_driver(sql, dialect.paramstyle)
                 if isinstance(params, Mapping):
                     cursor.execute(statement, params)
                 else:
                     cursor.executemany(statement, list(params))
+        last = cursors[-1]
+        rows = last.fetchall() if last.description is not None else []
+        for cursor in cursors:
+            cursor.close()
+        return rows
     except dialect.loaded_dbapi.Error as error:
         raise DBAPIError.instance(
             "; ".join(sql for sql, _ in statements),
@@ -108,6 +118,16 @@ def session_run(
     """`run` on the session's connection, after writing out what the session has pending."""
     session.flush()
     return run(session.connection(), sql, params)
+
+
+def session_run_all(
+    session: Session,
+    statements: Sequence[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]],
+) -> list[tuple[Any, ...]]:
+    """`driver_run_all` on the session's connection, after writing out what it has pending."""
+    session.flush()
+    connection = session.connection()
+    return driver_run_all(connection.connection.driver_connection, connection.dialect, statements)
 
 
 def bound_time(dialect: Dialect, at: dt.datetime) -> object:

@@ -39,7 +39,7 @@ from bot.contact import phone_or_none
 from bot.customer_fields import USERNAME
 from bot.text import fold
 from storage.models import CustomerStatus
-from storage.raw import session_run
+from storage.raw import session_run_all
 
 FIND_LIMIT = 10
 # Each way yields at most this many (+1) candidates. A reply shows ten; past a hundred, the
@@ -102,15 +102,17 @@ def find_matches(session: Session, query: str) -> tuple[list[CustomerSummary], i
         add_ways(statement, text)
         if not statement.ways:
             continue
+        statements: list[tuple[str, dict[str, object]]] = []
         if dialect == "postgresql" and add_ways is _add_name_ways:
             # Every name way has its index. Left to itself, the planner reads `LIMIT 101`
             # of a fragment as "scan until 101 rows match": quick for a common fragment, a
             # scan of the whole table for a rare one (hundreds of milliseconds at a million
             # customers). The trigram index bounds both (docs/BENCHMARKS.md).
-            session_run(session, "SET LOCAL enable_seqscan = off", {})
+            statements.append(("SET LOCAL enable_seqscan = off", {}))
+        statements.append((statement.sql(), statement.params))
         rows = cast(
             "list[tuple[int, str, str, str | None, str | None, str, int]]",
-            session_run(session, statement.sql(), statement.params),
+            session_run_all(session, statements),
         )
         if rows:
             return [CustomerSummary(*row[:6]) for row in rows], rows[0][6]
