@@ -117,6 +117,10 @@ def _fast_email(address: str) -> str | None:
 # national prefix 0 and that number: ASCII digits in groups separated by one space or hyphen.
 _FINNISH_PHONE = re.compile(r"(\+358[ -]?|0)([1-9][0-9]*(?:[ -][0-9]+)*)", re.ASCII)
 _FINNISH_CODE = 358
+# Digits that the library reads as more than a national number in region FI: the national
+# prefix 0, the international prefixes 00 and 99x, and 358 (the country code, which it
+# may strip).
+_NOT_NATIONAL = ("0", "9", "358")
 _MAX_NATIONAL_DIGITS = 17
 
 
@@ -147,18 +151,26 @@ def _fast_phone(text: str, region: str) -> str | None:
     """The E.164 form `phonenumbers` gives a plain valid Finnish number, or None to ask it.
 
     `phonenumbers.parse` reads `+358 …` as country code 358 with the digits after it, whatever
-    the region, and `0…` in region FI as the national prefix 0 and the digits after it (the
-    prefix is stripped because the number stays valid without it). Those digits are checked
+    the region, `0…` in region FI as the national prefix 0 and the digits after it (the
+    prefix is stripped because the number stays valid without it), and other digits in
+    region FI as they are. Those digits are checked
     with the library's own `is_valid_number`; only its parser is skipped.
     """
     if not _FINNISH_PLAIN:
         return None
-    match = _FINNISH_PHONE.fullmatch(text)
-    if match is None:
-        return None
-    if match.group(1) == "0" and region != DEFAULT_REGION:
-        return None
-    digits = match.group(2).replace(" ", "").replace("-", "")
+    if text.isascii() and text.isdigit() and not text.startswith(_NOT_NATIONAL):
+        # Digits alone (what `find 523456` asks, or a business ID without its dash) are the
+        # national significant number itself in region FI.
+        if region != DEFAULT_REGION:
+            return None
+        digits = text
+    else:
+        match = _FINNISH_PHONE.fullmatch(text)
+        if match is None:
+            return None
+        if match.group(1) == "0" and region != DEFAULT_REGION:
+            return None
+        digits = match.group(2).replace(" ", "").replace("-", "")
     if len(digits) > _MAX_NATIONAL_DIGITS or len(digits) in _FINNISH_LOCAL_ONLY_LENGTHS:
         return None
     number = PhoneNumber(country_code=_FINNISH_CODE, national_number=int(digits))

@@ -108,7 +108,9 @@ _PHONE = st.one_of(
     st.text(alphabet="0123456789 -+", max_size=20),
     st.builds(
         lambda prefix, groups, sep: prefix + sep.join(groups),
-        st.sampled_from(["+358", "+358 ", "+358-", "0", "00358", "+3580", "+46 ", ""]),
+        st.sampled_from(
+            ["+358", "+358 ", "+358-", "0", "00358", "+3580", "+46 ", "", "358", "99", "1"]
+        ),
         st.lists(st.text(alphabet="0123456789", min_size=1, max_size=5), min_size=1, max_size=5),
         st.sampled_from(["", " ", "-", "  "]),
     ),
@@ -148,6 +150,14 @@ def test_faker_finnish_numbers_take_the_fast_path_and_match_the_library():
         "+358 18 12345",  # Åland shares +358
         "018 12345",
         "+35840123456789012345",
+        "523456",  # a customer number is also a valid Finnish number
+        "1234567",
+        "12345678",
+        "3584012345",  # starts with the country code
+        "358401234567",
+        "9901234567",  # an international prefix
+        "5",
+        "40123456789012345678",
     ],
 )
 def test_edge_numbers_get_the_librarys_answer(text):
