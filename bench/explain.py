@@ -22,9 +22,9 @@ from common import ADMIN, database_exists, database_url
 from find import queries
 from sqlalchemy import event
 
-import bot.services.search as search
 from bot.app import build_services
 from bot.config import load_settings
+from bot.services.unit import Look
 from storage.db import make_engine
 from storage.raw import for_driver
 
@@ -53,17 +53,18 @@ def main() -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             captured.append((label[0], statement, params, False))
 
-    run_all = search.session_run_all
+    run_all = Look.run_all
 
-    def capture_find(session: Any, statements: Any) -> Any:
+    def capture_find(look: Look, statements: Any) -> Any:
+        """find's statements, which go to the driver (`Look`), with their planner setting."""
         no_seqscan = any(sql.startswith("SET LOCAL enable_seqscan") for sql, _ in statements)
         for sql, params in statements:
-            if not sql.startswith("SET LOCAL"):
+            if sql.startswith(("SELECT", "WITH")):
                 statement = for_driver(sql, engine.dialect.paramstyle)
                 captured.append((label[0], statement, params, no_seqscan))
-        return run_all(session, statements)
+        return run_all(look, statements)
 
-    search.session_run_all = capture_find
+    Look.run_all = capture_find  # type: ignore[method-assign]
 
     def run(name: str, call: Any) -> None:
         label[0] = name
@@ -85,7 +86,7 @@ def main() -> None:
     run("home", lambda: services.home.overview(ADMIN))
     run("home requests", lambda: services.requests.home(ADMIN))
     event.remove(engine, "before_cursor_execute", capture)
-    search.session_run_all = run_all
+    Look.run_all = run_all  # type: ignore[method-assign]
 
     flagged = 0
     with engine.connect() as conn:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
+from contextlib import closing
 from functools import lru_cache
 from typing import Any
 
@@ -60,10 +61,7 @@ def driver_run(
     statement = for_driver(sql, dialect.paramstyle)
     cursor = driver_connection.cursor()
     try:
-        if isinstance(params, Mapping):
-            cursor.execute(statement, params)
-        else:
-            cursor.executemany(statement, list(params))
+        _execute(cursor, statement, params)
         return cursor.fetchall() if cursor.description is not None else []
     except dialect.loaded_dbapi.Error as error:
         raise DBAPIError.instance(
@@ -78,28 +76,27 @@ def driver_run_all(
     dialect: Dialect,
     statements: Sequence[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]],
 ) -> list[tuple[Any, ...]]:
-    """Statements one after another; the rows of the last, if it returns any. On PostgreSQL
-    they go together in one round trip (psycopg's pipeline mode), with the BEGIN of a
-    transaction they open: a round trip costs more than these statements take."""
-    if dialect.name != "postgresql":
-        rows: list[tuple[Any, ...]] = []
-        for sql, params in statements:
-            rows = driver_run(driver_connection, dialect, sql, params)
-        return rows
+    """Statements one after another; the rows of the last that yields a result set (a SELECT
+    among BEGIN, SET and COMMIT). On PostgreSQL they go together in one round trip (psycopg's
+    pipeline mode): a round trip costs more than these statements take."""
+    rows: list[tuple[Any, ...]] = []
     try:
+        if dialect.name != "postgresql":
+            for sql, params in statements:
+                with closing(driver_connection.cursor()) as cursor:
+                    _execute(cursor, for_driver(sql, dialect.paramstyle), params)
+                    if cursor.description is not None:
+                        rows = cursor.fetchall()
+            return rows
         with driver_connection.pipeline():
             cursors = []
             for sql, params in statements:
                 cursor = driver_connection.cursor()
                 cursors.append(cursor)
-                statement = for_driver(sql, dialect.paramstyle)
-                if isinstance(params, Mapping):
-                    cursor.execute(statement, params)
-                else:
-                    cursor.executemany(statement, list(params))
-        last = cursors[-1]
-        rows = last.fetchall() if last.description is not None else []
+                _execute(cursor, for_driver(sql, dialect.paramstyle), params)
         for cursor in cursors:
+            if cursor.description is not None:
+                rows = cursor.fetchall()
             cursor.close()
         return rows
     except dialect.loaded_dbapi.Error as error:
@@ -110,6 +107,15 @@ def driver_run_all(
             dialect.loaded_dbapi.Error,
             dialect=dialect,
         ) from error
+
+
+def _execute(
+    cursor: Any, statement: str, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+) -> None:
+    if isinstance(params, Mapping):
+        cursor.execute(statement, params)
+    else:
+        cursor.executemany(statement, list(params))
 
 
 def session_run(

@@ -198,12 +198,12 @@ class CustomerService:
     def find(self, actor: str, text: str) -> FindResult:
         """Ranked matches over number, business ID, name, email, phone, contacts and users."""
         query = text.strip()
-        with self._context.reading(actor) as tx:
-            tx.authorize(Permission.VIEW_BASIC, "customer.find")
+        with self._context.looking(actor) as look:
+            look.authorize(Permission.VIEW_BASIC, "customer.find")
             if len(fold(query)) < 2 and not query.isdigit():
                 raise DomainError("error.find_too_short")
-            hits, total = find_matches(tx.session, query)
-            tx.audit_many(
+            hits, total = find_matches(look, query)
+            look.audit_many(
                 "customer.find", [hit.number for hit in hits], detail="listed in search results"
             )
             if total > FIND_COUNT_CAP:

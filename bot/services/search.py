@@ -21,9 +21,9 @@ more characters match anywhere, through FTS5 trigram tables on SQLite and pg_trg
 PostgreSQL; shorter words only filter what the longer ones found, and a text of short words
 alone matches where its first two-letter word starts a word of the name.
 
-The statement is built as text and run at the driver level (storage/raw.py): at a million
-customers an identifier look-up answers in tens of microseconds, less than building and
-compiling the equivalent SQLAlchemy construct would take.
+The statement is built as text and run at the driver level (storage/raw.py, `Look`): at a
+million customers an identifier look-up answers in tens of microseconds, less than building
+and compiling the equivalent SQLAlchemy construct would take.
 """
 
 from __future__ import annotations
@@ -32,14 +32,12 @@ import re
 from dataclasses import dataclass, field
 from typing import cast
 
-from sqlalchemy.orm import Session
-
 from bot.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
 from bot.contact import phone_or_none
 from bot.customer_fields import USERNAME
+from bot.services.unit import Look
 from bot.text import fold
 from storage.models import CustomerStatus
-from storage.raw import session_run_all
 
 FIND_LIMIT = 10
 # Each way yields at most this many (+1) candidates. A reply shows ten; past a hundred, the
@@ -92,27 +90,34 @@ class _Statement:
         )
 
 
-def find_matches(session: Session, query: str) -> tuple[list[CustomerSummary], int]:
+def find_matches(look: Look, query: str) -> tuple[list[CustomerSummary], int]:
     """The best FIND_LIMIT matches, and how many customers matched in all (up to the caps):
     by identifier if the text is one, else by name."""
-    dialect = session.get_bind().dialect.name
+    dialect = look.dialect.name
     text = query.strip()
     for add_ways in (_add_identifier_ways, _add_name_ways):
         statement = _Statement(dialect)
         add_ways(statement, text)
         if not statement.ways:
             continue
-        statements: list[tuple[str, dict[str, object]]] = []
+        select = (statement.sql(), statement.params)
         if dialect == "postgresql" and add_ways is _add_name_ways:
             # Every name way has its index. Left to itself, the planner reads `LIMIT 101`
             # of a fragment as "scan until 101 rows match": quick for a common fragment, a
             # scan of the whole table for a rare one (hundreds of milliseconds at a million
-            # customers). The trigram index bounds both (docs/BENCHMARKS.md).
-            statements.append(("SET LOCAL enable_seqscan = off", {}))
-        statements.append((statement.sql(), statement.params))
+            # customers). The trigram index bounds both (docs/BENCHMARKS.md). SET LOCAL
+            # needs a transaction; a Look's statements on PostgreSQL are autocommitted.
+            statements = [
+                ("BEGIN", {}),
+                ("SET LOCAL enable_seqscan = off", {}),
+                select,
+                ("COMMIT", {}),
+            ]
+        else:
+            statements = [select]
         rows = cast(
             "list[tuple[int, str, str, str | None, str | None, str, int]]",
-            session_run_all(session, statements),
+            look.run_all(statements),
         )
         if rows:
             return [CustomerSummary(*row[:6]) for row in rows], rows[0][6]

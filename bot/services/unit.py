@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -16,7 +16,7 @@ from sqlalchemy.orm.util import identity_key
 from bot.audit_chain import chain_links
 from bot.config import Settings
 from bot.permissions import Permission, Role, allows
-from bot.services.errors import NotStaff, PermissionRefused
+from bot.services.errors import DomainError, NotStaff, PermissionRefused
 from storage.models import AuditHead, Counter, FieldChange, StaffMember
 from storage.raw import bound_time, driver_run, driver_run_all
 
@@ -81,20 +81,66 @@ class ServiceContext:
                 yield Tx(session, actor, now, self.settings, deferred_links=deferred)
         finally:
             if deferred:
-                self._append_deferred(actor, now, deferred)
+                self._append_apart(actor, now, deferred)
 
-    def _append_deferred(self, actor: str, now: dt.datetime, deferred: list[_Links]) -> None:
+    @contextmanager
+    def looking(self, actor: str) -> Iterator[Look]:
+        """A use case that only reads, at the driver level (`Look`): `/customer find`, the
+        command staff send most. Like `reading`, its audit links (refusals included) are
+        committed before its result reaches the caller, in a writing transaction of their
+        own after the reads.
+
+        Its reads run on SQLite in a query-only transaction beside the writer, on PostgreSQL
+        each in its own autocommitted statement (a look-up needs no snapshot across them, and
+        BEGIN and COMMIT are round trips). Without the ORM's sessions and SQLAlchemy's
+        connections the request touches far less code, which is what a lone command waits
+        on (docs/BENCHMARKS.md).
+        """
+        now = self.clock()
+        engine = self.reading_engine or self.engine
+        links: list[_Links] = []
+        try:
+            with _autocommitted(engine) as driver:
+                if engine.dialect.name != "postgresql":
+                    driver.begin()
+                try:
+                    yield Look(driver, engine.dialect, actor, now, self.settings, links)
+                finally:
+                    if engine.dialect.name != "postgresql":
+                        driver.rollback()
+        finally:
+            if links:
+                self._append_apart(actor, now, links)
+
+    @property
+    def engine(self) -> Engine:
+        """The engine every writing transaction runs on."""
+        return cast(Engine, self.sessions.kw["bind"])
+
+    @property
+    def reading_engine(self) -> Engine | None:
+        """The engine for reading transactions, where they have their own (SQLite)."""
+        if self.reading_sessions is None:
+            return None
+        return cast(Engine, self.reading_sessions.kw["bind"])
+
+    def _append_apart(self, actor: str, now: dt.datetime, links: list[_Links]) -> None:
         """A reading use case's links, in a writing transaction of their own at the driver
-        level (SQLite): on every read's path, SQLAlchemy's transaction machinery would cost
-        more than the three statements."""
-        engine: Engine = self.sessions.kw["bind"]
+        level: on every read's path, SQLAlchemy's transaction machinery would cost more than
+        the statements. On PostgreSQL, BEGIN goes with the head's lock and COMMIT with the
+        writes, two round trips in all."""
+        engine = self.engine
+        if engine.dialect.name == "postgresql":
+            with _autocommitted(engine) as driver:
+                _append_in_two_round_trips(driver, engine.dialect, actor, now, links)
+            return
         pooled = engine.raw_connection()
         try:
             driver = pooled.driver_connection
             assert driver is not None
             driver.begin()
             try:
-                for action, numbers, detail, outcome in deferred:
+                for action, numbers, detail, outcome in links:
                     append_links_at(
                         driver, engine.dialect, actor, now, action, numbers, detail, outcome
                     )
@@ -106,8 +152,92 @@ class ServiceContext:
             pooled.close()
 
 
+@contextmanager
+def _autocommitted(engine: Engine) -> Iterator[Any]:
+    """A pooled DBAPI connection; on PostgreSQL in autocommit mode, whose statements (an
+    explicit BEGIN included) go to the server as they are. Whatever happens, the connection
+    goes back to the pool idle and out of autocommit mode, or not at all: one left in
+    autocommit mode would commit a later use case statement by statement."""
+    pooled = engine.raw_connection()
+    driver = pooled.driver_connection
+    assert driver is not None
+    postgresql = engine.dialect.name == "postgresql"
+    try:
+        if postgresql:
+            driver.autocommit = True
+        yield driver
+    finally:
+        if postgresql:
+            try:
+                if driver.info.transaction_status != _PG_IDLE:
+                    driver_run(driver, engine.dialect, "ROLLBACK", {})
+                driver.autocommit = False
+            except BaseException:
+                pooled.invalidate()
+                raise
+            finally:
+                pooled.close()
+        else:
+            pooled.close()
+
+
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+
+
 # What `Tx.append_links` is given: action, customer numbers, detail, outcome.
 _Links = tuple[str, Sequence[int | None], str | None, str]
+
+_ROLE_OF = "SELECT role FROM staff_member WHERE slack_user_id = :user"
+
+
+def refusal(role: Role | None, permission: Permission) -> tuple[str, DomainError]:
+    """The audit detail of a refusal, and the error the actor gets."""
+    if role is None:
+        return "not staff", NotStaff()
+    return f"missing {permission.value}", PermissionRefused(permission.value)
+
+
+@dataclass
+class Look:
+    """A reading use case at the driver level (`ServiceContext.looking`): hand-written
+    statements (`:name` placeholders), the actor's role, and the links it audits."""
+
+    driver: Any
+    dialect: Dialect
+    actor: str
+    now: dt.datetime
+    settings: Settings
+    links: list[_Links]
+
+    def run(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        return driver_run(self.driver, self.dialect, sql, params)
+
+    def run_all(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> list[tuple[Any, ...]]:
+        return driver_run_all(self.driver, self.dialect, statements)
+
+    def role_of(self, user_id: str) -> Role | None:
+        """The user's role: bootstrap admins from settings, else the staff table."""
+        if user_id in self.settings.admins:
+            return Role.ADMIN
+        rows = self.run(_ROLE_OF, {"user": user_id})
+        return Role(rows[0][0]) if rows else None
+
+    def authorize(
+        self, permission: Permission, action: str, customer_number: int | None = None
+    ) -> Role:
+        """Check the actor holds the permission; a refusal is audited, then raised."""
+        role = self.role_of(self.actor)
+        if allows(role, permission):
+            assert role is not None
+            return role
+        detail, error = refusal(role, permission)
+        self.links.append((action, [customer_number], detail, "refused"))
+        raise error
+
+    def audit_many(self, action: str, customer_numbers: list[int], *, detail: str) -> None:
+        """One audit link per customer (identifiers only)."""
+        if customer_numbers:
+            self.links.append((action, list(customer_numbers), detail, "ok"))
 
 
 @dataclass
@@ -136,13 +266,11 @@ class Tx:
             self.role = role
             assert role is not None
             return role
-        detail = "not staff" if role is None else f"missing {permission.value}"
+        detail, error = refusal(role, permission)
         self.audit(action, customer_number, detail=detail, outcome="refused")
         # Keep the refusal's audit event even though the use case stops here.
         self.session.commit()
-        if role is None:
-            raise NotStaff()
-        raise PermissionRefused(permission.value)
+        raise error
 
     def audit(
         self,
@@ -258,9 +386,52 @@ def append_links_at(
     statements in two round trips, since an audited read is on every command's path."""
     read = _LOCK_HEAD if dialect.name == "postgresql" else _READ_HEAD
     ((seq, previous),) = cast("list[tuple[int, str]]", driver_run(driver, dialect, read, {}))
+    rows, last_seq, last_hash = _link_rows(
+        dialect, seq, previous, actor, now, action, customer_numbers, detail, outcome
+    )
+    driver_run_all(
+        driver,
+        dialect,
+        [
+            (_INSERT_LINK, rows if len(rows) > 1 else rows[0]),
+            (_MOVE_HEAD, {"seq": last_seq, "hash": last_hash}),
+        ],
+    )
+
+
+def _append_in_two_round_trips(
+    driver: Any, dialect: Dialect, actor: str, now: dt.datetime, links: list[_Links]
+) -> None:
+    """`append_links_at` for a PostgreSQL connection in autocommit mode (`_autocommitted`, which
+    rolls back what an error leaves open): BEGIN and the head's lock in one round trip, the
+    links, the head and COMMIT in the next."""
+    head = driver_run_all(driver, dialect, [("BEGIN", {}), (_LOCK_HEAD, {})])
+    ((seq, previous),) = cast("list[tuple[int, str]]", head)
+    writes: list[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]] = []
+    for action, numbers, detail, outcome in links:
+        rows, seq, previous = _link_rows(
+            dialect, seq, previous, actor, now, action, numbers, detail, outcome
+        )
+        writes.append((_INSERT_LINK, rows))
+    writes += [(_MOVE_HEAD, {"seq": seq, "hash": previous}), ("COMMIT", {})]
+    driver_run_all(driver, dialect, writes)
+
+
+def _link_rows(
+    dialect: Dialect,
+    seq: int,
+    previous: str,
+    actor: str,
+    now: dt.datetime,
+    action: str,
+    customer_numbers: Sequence[int | None],
+    detail: str | None,
+    outcome: str,
+) -> tuple[list[dict[str, Any]], int, str]:
+    """The rows of the links after head (`seq`, `previous`), and the new head."""
     at = bound_time(dialect, now)
     chain = list(chain_links(previous, seq, now, actor, action, outcome, customer_numbers, detail))
-    links = [
+    rows = [
         {
             "seq": link_seq,
             "at": at,
@@ -275,11 +446,4 @@ def append_links_at(
         for link_seq, number, prev, digest in chain
     ]
     last_seq, _, _, last_hash = chain[-1]
-    driver_run_all(
-        driver,
-        dialect,
-        [
-            (_INSERT_LINK, links if len(links) > 1 else links[0]),
-            (_MOVE_HEAD, {"seq": last_seq, "hash": last_hash}),
-        ],
-    )
+    return rows, last_seq, last_hash

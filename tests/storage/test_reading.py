@@ -96,14 +96,44 @@ def test_a_refused_read_is_audited_too(services: Services) -> None:
     assert refused == 1
 
 
+@pytest.mark.parametrize("command", ["show", "find"])
 def test_no_data_reaches_the_caller_when_its_audit_link_cannot_be_written(
-    services: Services, engine: Engine
+    services: Services, engine: Engine, command: str
 ) -> None:
     number = services.customers.create(ADMIN, {"name": "Salainen Oy"}).number
     with engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE audit_event RENAME TO audit_event_gone")
     with pytest.raises(DBAPIError):
-        services.customers.show(ADMIN, str(number))
+        getattr(services.customers, command)(ADMIN, str(number))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE audit_event_gone RENAME TO audit_event")
+    # Every pooled connection is back in a state a writing use case can trust.
+    assert services.customers.create(ADMIN, {"name": "Seuraava Oy"}).number == number + 1
+    services.customers.find(ADMIN, "seuraava")
+    assert services.audit.verify().ok
+
+
+def test_a_staff_member_finds_with_the_role_the_staff_table_gives(services: Services) -> None:
+    services.customers.create(ADMIN, {"name": "Roolitettu Oy"})
+    services.staff.grant(ADMIN, "U0VIEWER", "viewer")
+    assert services.customers.find("U0VIEWER", "roolitettu").total == 1
+    services.staff.revoke(ADMIN, "U0VIEWER")
+    with pytest.raises(NotStaff):
+        services.customers.find("U0VIEWER", "roolitettu")
+
+
+def test_a_look_that_fails_leaves_no_connection_committing_statement_by_statement(
+    services: Services, engine: Engine
+) -> None:
+    """On PostgreSQL a Look's connection is in autocommit mode; an error inside a BEGIN it
+    sent must not hand the pool a connection in a failed transaction or in autocommit."""
+    with pytest.raises(DBAPIError), services.context.looking(ADMIN) as look:
+        look.run_all([("BEGIN", {}), ("SELECT no_such_column FROM customer", {})])
+    for _ in range(3):
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            assert not getattr(raw, "autocommit", False)
+            conn.exec_driver_sql("SELECT 1")
 
 
 def test_processes_take_turns_through_the_lock_file(engine: Engine, tmp_path: Path) -> None:
