@@ -25,7 +25,7 @@ from sqlalchemy import event
 from bot.app import build_services
 from bot.config import load_settings
 from bot.services.unit import Look
-from storage.db import make_engine
+from storage.db import make_engine, reading_engine
 from storage.raw import for_driver
 
 SMALL = ("counter", "audit_head", "staff_member", "notification")
@@ -48,10 +48,14 @@ def main() -> None:
     captured: list[tuple[str, str, Any, bool]] = []
     label = ["?"]
 
-    @event.listens_for(engine, "before_cursor_execute")
     def capture(_conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
         if statement.lstrip().upper().startswith("SELECT"):
             captured.append((label[0], statement, params, False))
+
+    # Reading use cases on SQLite run on an engine of their own (storage.db.reading_engine).
+    watched = [e for e in (engine, reading_engine(engine)) if e is not None]
+    for each in watched:
+        event.listen(each, "before_cursor_execute", capture)
 
     run_all = Look.run_all
 
@@ -85,7 +89,8 @@ def main() -> None:
     run("sweep", lambda: services.reminders.sweep(dry_run=True))
     run("home", lambda: services.home.overview(ADMIN))
     run("home requests", lambda: services.requests.home(ADMIN))
-    event.remove(engine, "before_cursor_execute", capture)
+    for each in watched:
+        event.remove(each, "before_cursor_execute", capture)
     Look.run_all = run_all  # type: ignore[method-assign]
 
     flagged = 0
