@@ -131,7 +131,7 @@ def _full_scan(line: str) -> bool:
             and table not in SMALL
             and not table.startswith(("(", "anon", "CONSTANT"))
             # find's own common table expressions and subqueries (bot/services/search.py)
-            and not re.fullmatch(r"ways|best|w\d+", table)
+            and not re.fullmatch(r"ways|best|b|w\d+", table)
         )
     if "Seq" in words and "Scan" in words:  # PostgreSQL
         table = words[words.index("on") + 1] if "on" in words else ""

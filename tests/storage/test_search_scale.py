@@ -126,3 +126,28 @@ def test_a_text_that_identifies_nobody_is_looked_for_in_the_names(services: Serv
 
     assert found(services, "99999") == ["Studio 99999 Oy"]
     assert found(services, "studio@example.fi") == ["Posti studio@example.fi Oy"]
+
+
+def test_contacts_names_count_until_better_matches_pass_the_cap(
+    services: Services, tmp_path: Path
+) -> None:
+    """A way of worse rank is skipped once better ways found more than the cap: it could
+    change neither the first ten nor the "100+" count. Below the cap it still counts."""
+    owner = services.customers.create(ADMIN, {"name": "Omistaja Oy"}).number
+    services.customers.add_contact(ADMIN, str(owner), {"name": "Ville Valopää"})
+    rows = [{"name": f"Valopää {i:04d} Oy"} for i in range(FIND_COUNT_CAP - 1)]
+    path = tmp_path / "few.csv"
+    write_customers_csv(path, rows)
+    services.imports.import_customers("import", path)
+
+    below = services.customers.find(ADMIN, "valopää")
+    assert (below.total, below.capped) == (FIND_COUNT_CAP, False)  # 99 names + the contact's
+
+    more = [{"name": f"Valopää lisä {i} Oy"} for i in range(5)]
+    write_customers_csv(path, more)
+    services.imports.import_customers("import", path)
+
+    above = services.customers.find(ADMIN, "valopää")
+    assert above.capped and above.total == FIND_COUNT_CAP
+    assert "Omistaja Oy" not in [hit.name for hit in above.hits]
+    assert [hit.name for hit in above.hits] == sorted(hit.name for hit in above.hits)
