@@ -57,7 +57,7 @@ def main() -> None:
     for each in watched:
         event.listen(each, "before_cursor_execute", capture)
 
-    run_all = Look.run_all
+    read = Look.read_then_audit
 
     def capture_find(look: Look, statements: Any) -> Any:
         """find's statements, which go to the driver (`Look`), with their planner setting."""
@@ -66,9 +66,9 @@ def main() -> None:
             if sql.startswith(("SELECT", "WITH")):
                 statement = for_driver(sql, engine.dialect.paramstyle)
                 captured.append((label[0], statement, params, no_seqscan))
-        return run_all(look, statements)
+        return read(look, statements)
 
-    Look.run_all = capture_find  # type: ignore[method-assign]
+    Look.read_then_audit = capture_find  # type: ignore[method-assign]
 
     def run(name: str, call: Any) -> None:
         label[0] = name
@@ -91,7 +91,7 @@ def main() -> None:
     run("home requests", lambda: services.requests.home(ADMIN))
     for each in watched:
         event.remove(each, "before_cursor_execute", capture)
-    Look.run_all = run_all  # type: ignore[method-assign]
+    Look.read_then_audit = read  # type: ignore[method-assign]
 
     flagged = 0
     with engine.connect() as conn:

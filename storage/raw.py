@@ -79,15 +79,25 @@ def driver_run_all(
     """Statements one after another; the rows of the last that yields a result set (a SELECT
     among BEGIN, SET and COMMIT). On PostgreSQL they go together in one round trip (psycopg's
     pipeline mode): a round trip costs more than these statements take."""
-    rows: list[tuple[Any, ...]] = []
+    results = driver_run_each(driver_connection, dialect, statements)
+    return next((rows for rows in reversed(results) if rows is not None), [])
+
+
+def driver_run_each(
+    driver_connection: Any,
+    dialect: Dialect,
+    statements: Sequence[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]],
+) -> list[list[tuple[Any, ...]] | None]:
+    """`driver_run_all`, with the rows of every statement (None where it yields no result
+    set)."""
+    results: list[list[tuple[Any, ...]] | None] = []
     try:
         if dialect.name != "postgresql":
             for sql, params in statements:
                 with closing(driver_connection.cursor()) as cursor:
                     _execute(cursor, for_driver(sql, dialect.paramstyle), params)
-                    if cursor.description is not None:
-                        rows = cursor.fetchall()
-            return rows
+                    results.append(cursor.fetchall() if cursor.description is not None else None)
+            return results
         with driver_connection.pipeline():
             cursors = []
             for sql, params in statements:
@@ -95,10 +105,9 @@ def driver_run_all(
                 cursors.append(cursor)
                 _execute(cursor, for_driver(sql, dialect.paramstyle), params)
         for cursor in cursors:
-            if cursor.description is not None:
-                rows = cursor.fetchall()
+            results.append(cursor.fetchall() if cursor.description is not None else None)
             cursor.close()
-        return rows
+        return results
     except dialect.loaded_dbapi.Error as error:
         raise DBAPIError.instance(
             "; ".join(sql for sql, _ in statements),

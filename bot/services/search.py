@@ -127,24 +127,17 @@ def find_matches(look: Look, query: str) -> tuple[list[CustomerSummary], int]:
         add_ways(statement, text)
         if not statement.ways:
             continue
-        select = (statement.sql(), statement.params)
+        statements: list[tuple[str, dict[str, object]]] = []
         if dialect == "postgresql" and add_ways is _add_name_ways:
             # Every name way has its index. Left to itself, the planner reads `LIMIT 101`
             # of a fragment as "scan until 101 rows match": quick for a common fragment, a
             # scan of the whole table for a rare one (hundreds of milliseconds at a million
-            # customers). The trigram index bounds both (docs/BENCHMARKS.md). SET LOCAL
-            # needs a transaction; a Look's statements on PostgreSQL are autocommitted.
-            statements = [
-                ("BEGIN", {}),
-                ("SET LOCAL enable_seqscan = off", {}),
-                select,
-                ("COMMIT", {}),
-            ]
-        else:
-            statements = [select]
+            # customers). The trigram index bounds both (docs/BENCHMARKS.md).
+            statements.append(("SET LOCAL enable_seqscan = off", {}))
+        statements.append((statement.sql(), statement.params))
         rows = cast(
             "list[tuple[int, str, str, str | None, str | None, str, int]]",
-            look.run_all(statements),
+            look.read_then_audit(statements),
         )
         if rows:
             return [CustomerSummary(*row[:6]) for row in rows], rows[0][6]

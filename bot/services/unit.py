@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.permissions import Permission, Role, allows
 from bot.services.errors import DomainError, NotStaff, PermissionRefused
 from storage.models import AuditHead, Counter, FieldChange, StaffMember
-from storage.raw import bound_time, driver_run, driver_run_all
+from storage.raw import bound_time, driver_run, driver_run_all, driver_run_each
 
 Clock = Callable[[], dt.datetime]
 
@@ -103,11 +103,13 @@ class ServiceContext:
             with _autocommitted(engine) as driver:
                 if engine.dialect.name != "postgresql":
                     driver.begin()
+                look = Look(driver, engine.dialect, actor, now, self.settings, links)
                 try:
-                    yield Look(driver, engine.dialect, actor, now, self.settings, links)
+                    yield look
                 finally:
                     if engine.dialect.name != "postgresql":
                         driver.rollback()
+                look.commit_links()
         finally:
             if links:
                 self._append_apart(actor, now, links)
@@ -208,12 +210,45 @@ class Look:
     now: dt.datetime
     settings: Settings
     links: list[_Links]
+    # PostgreSQL: the audit head (seq, hash), locked in the transaction `read_then_audit` began.
+    head: tuple[int, str] | None = None
 
     def run(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         return driver_run(self.driver, self.dialect, sql, params)
 
     def run_all(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> list[tuple[Any, ...]]:
         return driver_run_all(self.driver, self.dialect, statements)
+
+    def read_then_audit(
+        self, statements: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> list[tuple[Any, ...]]:
+        """The use case's last reads (`run_all`). On PostgreSQL they open the transaction that
+        will append its links and lock the audit head after them, all in one round trip, so
+        the links then take one more (`commit_links`) instead of two. The lock is taken after
+        the reads: they never hold up another process's links. Called again, it starts over."""
+        if self.dialect.name != "postgresql":
+            return self.run_all(statements)
+        # Nothing is written before the links, so COMMIT ends a transaction as ROLLBACK
+        # would, without making psycopg forget every statement it has prepared.
+        again: list[tuple[str, Mapping[str, Any]]] = [("COMMIT", {})] if self.head else []
+        results = driver_run_each(
+            self.driver, self.dialect, [*again, ("BEGIN", {}), *statements, (_LOCK_HEAD, {})]
+        )
+        ((seq, previous),) = cast("list[tuple[int, str]]", results[-1])
+        self.head = (seq, previous)
+        return next((rows for rows in reversed(results[:-1]) if rows is not None), [])
+
+    def commit_links(self) -> None:
+        """With the head locked (`read_then_audit`): the links, the head and COMMIT in one
+        round trip, or (nothing written) COMMIT when there are none. Else the links are
+        appended after the use case (`ServiceContext.looking`)."""
+        if self.head is None:
+            return
+        seq, previous = self.head
+        statements = _link_writes(self.dialect, seq, previous, self.actor, self.now, self.links)
+        driver_run_all(self.driver, self.dialect, statements or [("COMMIT", {})])
+        self.head = None
+        self.links.clear()
 
     def role_of(self, user_id: str) -> Role | None:
         """The user's role: bootstrap admins from settings, else the staff table."""
@@ -407,14 +442,23 @@ def _append_in_two_round_trips(
     links, the head and COMMIT in the next."""
     head = driver_run_all(driver, dialect, [("BEGIN", {}), (_LOCK_HEAD, {})])
     ((seq, previous),) = cast("list[tuple[int, str]]", head)
+    driver_run_all(driver, dialect, _link_writes(dialect, seq, previous, actor, now, links))
+
+
+def _link_writes(
+    dialect: Dialect, seq: int, previous: str, actor: str, now: dt.datetime, links: list[_Links]
+) -> list[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]]:
+    """The statements that append `links` after the head (`seq`, `previous`) and COMMIT;
+    none when there are no links."""
     writes: list[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]] = []
     for action, numbers, detail, outcome in links:
         rows, seq, previous = _link_rows(
             dialect, seq, previous, actor, now, action, numbers, detail, outcome
         )
         writes.append((_INSERT_LINK, rows))
-    writes += [(_MOVE_HEAD, {"seq": seq, "hash": previous}), ("COMMIT", {})]
-    driver_run_all(driver, dialect, writes)
+    if not writes:
+        return []
+    return [*writes, (_MOVE_HEAD, {"seq": seq, "hash": previous}), ("COMMIT", {})]
 
 
 def _link_rows(

@@ -168,3 +168,25 @@ def test_processes_take_turns_through_the_lock_file(engine: Engine, tmp_path: Pa
     assert Path(turn_file).exists()
     # It waited for the other process's transaction to end (about 0.5 s), and got in then.
     assert 0.2 < waited < 5
+
+
+def test_a_find_that_finds_nobody_appends_no_link_and_leaves_its_connection_clean(
+    services: Services, engine: Engine
+) -> None:
+    """On PostgreSQL a find locks the audit head after its reads, in their round trip; with no
+    hits, the transaction ends without a link. A text that is a number nobody has goes on to
+    the names, which starts that transaction over."""
+    services.customers.create(ADMIN, {"name": "Löytyvä Oy"})
+    assert services.customers.find(ADMIN, "olematon").total == 0
+    assert services.customers.find(ADMIN, "99999").total == 0  # identifier ways, then names
+    assert services.customers.find(ADMIN, "löytyvä").total == 1
+    with services.context.transaction(ADMIN) as tx:
+        finds = tx.session.execute(
+            text("SELECT count(*) FROM audit_event WHERE action = 'customer.find'")
+        ).scalar_one()
+    assert finds == 1
+    assert services.audit.verify().ok
+    for _ in range(3):
+        with engine.connect() as conn:
+            assert not getattr(conn.connection.driver_connection, "autocommit", False)
+            assert conn.exec_driver_sql("SELECT count(*) FROM customer").scalar_one() == 1
