@@ -90,11 +90,13 @@ class ServiceContext:
         committed before its result reaches the caller, in a writing transaction of their
         own after the reads.
 
-        Its reads run on SQLite in a query-only transaction beside the writer, on PostgreSQL
-        each in its own autocommitted statement (a look-up needs no snapshot across them, and
-        BEGIN and COMMIT are round trips). Without the ORM's sessions and SQLAlchemy's
-        connections the request touches far less code, which is what a lone command waits
-        on (docs/BENCHMARKS.md).
+        Its reads run on SQLite in a query-only transaction beside the writer. On PostgreSQL
+        the connection is in autocommit mode, so a read is a statement of its own (BEGIN and
+        COMMIT are round trips), and the last read (`Look.read_then_audit`) opens the
+        transaction that appends the links, locking the audit head after it; the links go
+        in one more round trip (`Look.commit_links`). Without the ORM's sessions and
+        SQLAlchemy's connections the request touches far less code, which is what a lone
+        command waits on (docs/BENCHMARKS.md).
         """
         now = self.clock()
         engine = self.reading_engine or self.engine
