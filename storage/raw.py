@@ -98,15 +98,18 @@ def driver_run_each(
                     _execute(cursor, for_driver(sql, dialect.paramstyle), params)
                     results.append(cursor.fetchall() if cursor.description is not None else None)
             return results
-        with driver_connection.pipeline():
-            cursors = []
-            for sql, params in statements:
-                cursor = driver_connection.cursor()
-                cursors.append(cursor)
-                _execute(cursor, for_driver(sql, dialect.paramstyle), params)
-        for cursor in cursors:
-            results.append(cursor.fetchall() if cursor.description is not None else None)
-            cursor.close()
+        cursors: list[Any] = []
+        try:
+            with driver_connection.pipeline():
+                for sql, params in statements:
+                    cursor = driver_connection.cursor()
+                    cursors.append(cursor)
+                    _execute(cursor, for_driver(sql, dialect.paramstyle), params)
+            for cursor in cursors:
+                results.append(cursor.fetchall() if cursor.description is not None else None)
+        finally:
+            for cursor in cursors:
+                cursor.close()
         return results
     except dialect.loaded_dbapi.Error as error:
         raise DBAPIError.instance(

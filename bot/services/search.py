@@ -99,7 +99,8 @@ class _Statement:
                 # A LIMIT is worked out once, before the way reads a row.
                 found = " UNION ".join(f"SELECT customer_id FROM w{j}" for j in better[i])
                 limit = (
-                    f"(SELECT CASE WHEN count(*) < {cap} THEN {cap} ELSE 0 END FROM ({found}) b)"
+                    f"(SELECT CASE WHEN count(DISTINCT customer_id) < {cap} THEN {cap} ELSE 0 END"
+                    f" FROM ({found}) b)"
                 )
             # A way that a later way's LIMIT reads is worked out once, not twice.
             materialized = "MATERIALIZED " if i in guarding else ""

@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.util import identity_key
 
@@ -166,15 +167,27 @@ def _autocommitted(engine: Engine) -> Iterator[Any]:
     driver = pooled.driver_connection
     assert driver is not None
     postgresql = engine.dialect.name == "postgresql"
+    discarded = False
     try:
         if postgresql:
             driver.autocommit = True
         yield driver
-    finally:
+    except DBAPIError as error:
         if postgresql:
+            # After an error in a pipeline, psycopg may count as prepared a statement the
+            # server skipped, and fail it on every later use: the connection goes. If the
+            # server went away, so do the pool's other connections (as SQLAlchemy's own
+            # error handling would do).
+            if engine.dialect.is_disconnect(cast(Any, error.orig), driver, None):
+                engine.dispose(close=False)
+            pooled.invalidate()
+            discarded = True
+        raise
+    finally:
+        if postgresql and not discarded:
             try:
-                if driver.info.transaction_status != _PG_IDLE:
-                    driver_run(driver, engine.dialect, "ROLLBACK", {})
+                # psycopg's own rollback also forgets its prepared statements.
+                driver.rollback()
                 driver.autocommit = False
             except BaseException:
                 pooled.invalidate()
@@ -183,9 +196,6 @@ def _autocommitted(engine: Engine) -> Iterator[Any]:
                 pooled.close()
         else:
             pooled.close()
-
-
-_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
 
 
 # What `Tx.append_links` is given: action, customer numbers, detail, outcome.

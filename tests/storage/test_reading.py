@@ -190,3 +190,25 @@ def test_a_find_that_finds_nobody_appends_no_link_and_leaves_its_connection_clea
         with engine.connect() as conn:
             assert not getattr(conn.connection.driver_connection, "autocommit", False)
             assert conn.exec_driver_sql("SELECT count(*) FROM customer").scalar_one() == 1
+
+
+def test_a_look_that_fails_in_a_pipeline_does_not_poison_its_connection(
+    services: Services, engine: Engine
+) -> None:
+    """After an error in a pipeline, psycopg may count as prepared a statement the server
+    skipped (it prepares a statement on its sixth run); a connection kept in the pool would
+    then fail that statement every time. The failed Look's connection is discarded."""
+    context = services.context
+
+    def look(*statements: str) -> None:
+        with context.looking(ADMIN) as look_:
+            look_.run_all([(sql, {}) for sql in statements])
+
+    with pytest.raises(DBAPIError):
+        look("SELECT no_such_column FROM customer")
+    for _ in range(5):
+        look("SELECT 1 AS found", "SELECT 2 AS after")
+    with pytest.raises(DBAPIError):
+        look("SELECT no_such_column AS found FROM customer", "SELECT 2 AS after")
+    for _ in range(3):
+        look("SELECT 1 AS found", "SELECT 2 AS after")
