@@ -149,22 +149,20 @@ def reading_engine(engine: Engine) -> Engine | None:
 
 
 class _SqliteConnection(sqlite3.Connection):
-    """An SQLite connection that starts its own transactions (`begin`)."""
+    """An SQLite connection that starts its own transactions (`begin`): deferred, taking no
+    lock until they read."""
 
     query_only: ClassVar[bool] = False
 
     def begin(self) -> None:
-        raise NotImplementedError
+        self.execute("BEGIN")
 
 
 class _Reading(_SqliteConnection):
-    """A query-only connection: its transactions are deferred, so they take no lock and run
-    beside the writer's; any write in them fails at once."""
+    """A query-only connection: its deferred transactions run beside the writer's; any write
+    in them fails at once."""
 
     query_only = True
-
-    def begin(self) -> None:
-        self.execute("BEGIN")
 
 
 class _TakingTurns(_SqliteConnection):

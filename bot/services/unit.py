@@ -145,10 +145,7 @@ class ServiceContext:
             assert driver is not None
             driver.begin()
             try:
-                for action, numbers, detail, outcome in links:
-                    append_links_at(
-                        driver, engine.dialect, actor, now, action, numbers, detail, outcome
-                    )
+                append_links_at(driver, engine.dialect, actor, now, links)
                 driver.commit()
             except BaseException:
                 driver.rollback()
@@ -257,8 +254,8 @@ class Look:
         if self.head is None:
             return
         seq, previous = self.head
-        statements = _link_writes(self.dialect, seq, previous, self.actor, self.now, self.links)
-        driver_run_all(self.driver, self.dialect, statements or [("COMMIT", {})])
+        writes = _link_writes(self.dialect, seq, previous, self.actor, self.now, self.links)
+        driver_run_all(self.driver, self.dialect, [*writes, ("COMMIT", {})])
         self.head = None
         self.links.clear()
 
@@ -412,20 +409,12 @@ def append_links(
 ) -> None:
     """Append links to the audit chain in the connection's transaction (`append_links_at`)."""
     driver = connection.connection.driver_connection
-    append_links_at(
-        driver, connection.dialect, actor, now, action, customer_numbers, detail, outcome
-    )
+    links: list[_Links] = [(action, customer_numbers, detail, outcome)]
+    append_links_at(driver, connection.dialect, actor, now, links)
 
 
 def append_links_at(
-    driver: Any,
-    dialect: Dialect,
-    actor: str,
-    now: dt.datetime,
-    action: str,
-    customer_numbers: Sequence[int | None],
-    detail: str | None,
-    outcome: str,
+    driver: Any, dialect: Dialect, actor: str, now: dt.datetime, links: list[_Links]
 ) -> None:
     """Append links to the audit chain in the DBAPI connection's transaction, in one locked
     read-modify-write of the chain's head: its row lock (PostgreSQL) or the write lock that
@@ -433,17 +422,7 @@ def append_links_at(
     statements in two round trips, since an audited read is on every command's path."""
     read = _LOCK_HEAD if dialect.name == "postgresql" else _READ_HEAD
     ((seq, previous),) = cast("list[tuple[int, str]]", driver_run(driver, dialect, read, {}))
-    rows, last_seq, last_hash = _link_rows(
-        dialect, seq, previous, actor, now, action, customer_numbers, detail, outcome
-    )
-    driver_run_all(
-        driver,
-        dialect,
-        [
-            (_INSERT_LINK, rows if len(rows) > 1 else rows[0]),
-            (_MOVE_HEAD, {"seq": last_seq, "hash": last_hash}),
-        ],
-    )
+    driver_run_all(driver, dialect, _link_writes(dialect, seq, previous, actor, now, links))
 
 
 def _append_in_two_round_trips(
@@ -454,52 +433,35 @@ def _append_in_two_round_trips(
     links, the head and COMMIT in the next."""
     head = driver_run_all(driver, dialect, [("BEGIN", {}), (_LOCK_HEAD, {})])
     ((seq, previous),) = cast("list[tuple[int, str]]", head)
-    driver_run_all(driver, dialect, _link_writes(dialect, seq, previous, actor, now, links))
+    writes = _link_writes(dialect, seq, previous, actor, now, links)
+    driver_run_all(driver, dialect, [*writes, ("COMMIT", {})])
 
 
 def _link_writes(
     dialect: Dialect, seq: int, previous: str, actor: str, now: dt.datetime, links: list[_Links]
 ) -> list[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]]:
-    """The statements that append `links` after the head (`seq`, `previous`) and COMMIT;
-    none when there are no links."""
+    """The statements that append `links` after the head (`seq`, `previous`) and move the
+    head; none when there are no links."""
+    at = bound_time(dialect, now)
     writes: list[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]] = []
     for action, numbers, detail, outcome in links:
-        rows, seq, previous = _link_rows(
-            dialect, seq, previous, actor, now, action, numbers, detail, outcome
-        )
-        writes.append((_INSERT_LINK, rows))
+        chain = list(chain_links(previous, seq, now, actor, action, outcome, numbers, detail))
+        rows = [
+            {
+                "seq": link_seq,
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "outcome": outcome,
+                "number": number,
+                "detail": detail,
+                "prev": prev,
+                "hash": digest,
+            }
+            for link_seq, number, prev, digest in chain
+        ]
+        writes.append((_INSERT_LINK, rows if len(rows) > 1 else rows[0]))
+        seq, _, _, previous = chain[-1]
     if not writes:
         return []
-    return [*writes, (_MOVE_HEAD, {"seq": seq, "hash": previous}), ("COMMIT", {})]
-
-
-def _link_rows(
-    dialect: Dialect,
-    seq: int,
-    previous: str,
-    actor: str,
-    now: dt.datetime,
-    action: str,
-    customer_numbers: Sequence[int | None],
-    detail: str | None,
-    outcome: str,
-) -> tuple[list[dict[str, Any]], int, str]:
-    """The rows of the links after head (`seq`, `previous`), and the new head."""
-    at = bound_time(dialect, now)
-    chain = list(chain_links(previous, seq, now, actor, action, outcome, customer_numbers, detail))
-    rows = [
-        {
-            "seq": link_seq,
-            "at": at,
-            "actor": actor,
-            "action": action,
-            "outcome": outcome,
-            "number": number,
-            "detail": detail,
-            "prev": prev,
-            "hash": digest,
-        }
-        for link_seq, number, prev, digest in chain
-    ]
-    last_seq, _, _, last_hash = chain[-1]
-    return rows, last_seq, last_hash
+    return [*writes, (_MOVE_HEAD, {"seq": seq, "hash": previous})]
