@@ -16,9 +16,8 @@ from contextlib import closing
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from storage.models import UtcDateTime
 
@@ -38,26 +37,19 @@ def for_driver(sql: str, paramstyle: str) -> str:
     raise ValueError(f"unsupported parameter style {paramstyle!r}")
 
 
-def run(
-    connection: Connection, sql: str, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-) -> list[tuple[Any, ...]]:
-    """Execute hand-written `sql` (`:name` placeholders) on the driver's own cursor, inside the
-    connection's transaction; a sequence of mappings is executemany. Returns the rows, if any.
-
-    SQLAlchemy's execution context (result proxies, events, type handling) costs tens of
-    microseconds a statement, more than these statements take; a driver error is still
-    raised as SQLAlchemy's wrapper of it (`sqlalchemy.exc.OperationalError` and so on).
-    """
-    return driver_run(connection.connection.driver_connection, connection.dialect, sql, params)
-
-
 def driver_run(
     driver_connection: Any,
     dialect: Dialect,
     sql: str,
     params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
 ) -> list[tuple[Any, ...]]:
-    """`run` on a DBAPI connection of `dialect`'s driver."""
+    """Execute hand-written `sql` (`:name` placeholders) on a cursor of the DBAPI connection,
+    inside its transaction; a sequence of mappings is executemany. Returns the rows, if any.
+
+    SQLAlchemy's execution context (result proxies, events, type handling) costs tens of
+    microseconds a statement, more than these statements take; a driver error is still
+    raised as SQLAlchemy's wrapper of it (`sqlalchemy.exc.OperationalError` and so on).
+    """
     statement = for_driver(sql, dialect.paramstyle)
     cursor = driver_connection.cursor()
     try:
@@ -128,24 +120,6 @@ def _execute(
         cursor.execute(statement, params)
     else:
         cursor.executemany(statement, list(params))
-
-
-def session_run(
-    session: Session, sql: str, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-) -> list[tuple[Any, ...]]:
-    """`run` on the session's connection, after writing out what the session has pending."""
-    session.flush()
-    return run(session.connection(), sql, params)
-
-
-def session_run_all(
-    session: Session,
-    statements: Sequence[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]],
-) -> list[tuple[Any, ...]]:
-    """`driver_run_all` on the session's connection, after writing out what it has pending."""
-    session.flush()
-    connection = session.connection()
-    return driver_run_all(connection.connection.driver_connection, connection.dialect, statements)
 
 
 def bound_time(dialect: Dialect, at: dt.datetime) -> object:
