@@ -10,11 +10,12 @@ several times the rest of a row's checks.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import phonenumbers
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
-from phonenumbers import PhoneMetadata, PhoneNumber, PhoneNumberFormat
+from phonenumbers import PhoneMetadata, PhoneNumberDesc, PhoneNumberFormat
 
 DEFAULT_REGION = "FI"
 
@@ -146,6 +147,71 @@ def _plain_finnish_parsing() -> tuple[bool, frozenset[int]]:
 
 _FINNISH_PLAIN, _FINNISH_LOCAL_ONLY_LENGTHS = _plain_finnish_parsing()
 
+# The number types `is_valid_number` tries (a match with any makes a number valid), the
+# common ones first.
+_NUMBER_TYPES = (
+    "mobile",
+    "fixed_line",
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+)
+
+
+class _Desc(NamedTuple):
+    """A number description of the metadata: its national number pattern and lengths."""
+
+    pattern: re.Pattern[str]
+    lengths: frozenset[int]
+
+    @classmethod
+    def of(cls, desc: PhoneNumberDesc | None) -> _Desc | None:
+        if desc is None or not desc.national_number_pattern:
+            return None
+        return cls(re.compile(desc.national_number_pattern), frozenset(desc.possible_length or ()))
+
+    def matches(self, digits: str) -> bool:
+        """As the library's `_is_number_matching_desc`: a possible length, then the pattern."""
+        if self.lengths and len(digits) not in self.lengths:
+            return False
+        return self.pattern.fullmatch(digits) is not None
+
+
+def _finnish_validity() -> tuple[re.Pattern[str] | None, _Desc | None, tuple[_Desc, ...]]:
+    """FI's leading digits, general description and number types, compiled once.
+
+    `is_valid_number` compiles (or looks up) each pattern on every call and, for +358, runs
+    the type checks twice (once to pick FI or AX, once to validate): a number whose leading
+    digits are FI's is valid exactly when it matches FI's general description and any type.
+    """
+    metadata = PhoneMetadata.metadata_for_region(DEFAULT_REGION, None)
+    if metadata is None or not metadata.leading_digits:
+        return None, None, ()
+    types = (_Desc.of(getattr(metadata, name)) for name in _NUMBER_TYPES)
+    return (
+        re.compile(metadata.leading_digits),
+        _Desc.of(metadata.general_desc),
+        tuple(desc for desc in types if desc is not None),
+    )
+
+
+_FINNISH_LEADING, _FINNISH_GENERAL, _FINNISH_TYPES = _finnish_validity()
+
+
+def _valid_finnish(digits: str) -> bool:
+    """Whether +358 and these national digits make a valid number in region FI (False also
+    when the library would read them as another region's, such as Åland's: it decides)."""
+    if _FINNISH_LEADING is None or _FINNISH_GENERAL is None:
+        return False
+    if not _FINNISH_LEADING.match(digits) or not _FINNISH_GENERAL.matches(digits):
+        return False
+    return any(desc.matches(digits) for desc in _FINNISH_TYPES)
+
 
 def _fast_phone(text: str, region: str) -> str | None:
     """The E.164 form `phonenumbers` gives a plain valid Finnish number, or None to ask it.
@@ -153,8 +219,8 @@ def _fast_phone(text: str, region: str) -> str | None:
     `phonenumbers.parse` reads `+358 …` as country code 358 with the digits after it, whatever
     the region, `0…` in region FI as the national prefix 0 and the digits after it (the
     prefix is stripped because the number stays valid without it), and other digits in
-    region FI as they are. Those digits are checked
-    with the library's own `is_valid_number`; only its parser is skipped.
+    region FI as they are. Those digits are checked against the library's own metadata for
+    FI (`_valid_finnish`); numbers it cannot vouch for go to the library.
     """
     if not _FINNISH_PLAIN:
         return None
@@ -173,7 +239,8 @@ def _fast_phone(text: str, region: str) -> str | None:
         digits = match.group(2).replace(" ", "").replace("-", "")
     if len(digits) > _MAX_NATIONAL_DIGITS or len(digits) in _FINNISH_LOCAL_ONLY_LENGTHS:
         return None
-    number = PhoneNumber(country_code=_FINNISH_CODE, national_number=int(digits))
-    if not phonenumbers.is_valid_number(number):
+    if not _valid_finnish(digits):
         return None
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    # E.164 is `+`, the country code and the national significant number, which for these
+    # digits (no leading zero) is the digits themselves.
+    return f"+{_FINNISH_CODE}{digits}"
