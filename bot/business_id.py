@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import operator
 import re
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2)
 _SHAPE = re.compile(r"^(\d{6,7})-?(\d)$", re.ASCII)
+_SPACES = re.compile(r"\s+")
 
 
 class InvalidBusinessId(ValueError):
@@ -16,7 +18,7 @@ def check_digit(first_digits: str) -> int | None:
     """The check digit for seven digits, or None when no digit can be valid (remainder 1)."""
     if len(first_digits) != 7 or not first_digits.isdigit():
         raise ValueError("seven digits expected")
-    remainder = sum(int(d) * w for d, w in zip(first_digits, WEIGHTS, strict=True)) % 11
+    remainder = sum(map(operator.mul, map(int, first_digits), WEIGHTS)) % 11
     if remainder == 0:
         return 0
     if remainder == 1:
@@ -42,4 +44,4 @@ def canonical_business_id(text: str) -> str:
 
 
 def _squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+    return _SPACES.sub("", text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -10,8 +11,11 @@ _SPACES = re.compile(r"\s+")
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form for search: `Ääkkös  Oy` → `aakkos oy`."""
+    if text.isascii():
+        # ASCII is its own NFKD form, has no combining marks and casefolds as it lowercases.
+        return _SPACES.sub(" ", text.lower()).strip()
     decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = "".join(itertools.filterfalse(unicodedata.combining, decomposed))
     return _SPACES.sub(" ", stripped.casefold()).strip()
 
 
