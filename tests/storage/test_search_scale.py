@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, text
 
 from bot.demo_data import write_customers_csv
@@ -110,6 +111,35 @@ def test_a_rejected_import_leaves_the_search_index_and_its_triggers_as_they_were
 
     assert found(services, "hylatty") == []
     assert found(services, "hyvaksytty") == ["Hyväksytty Oy"]
+
+
+def test_an_import_larger_than_the_register_leaves_its_indexes_as_they_were(
+    services: Services, tmp_path: Path, engine: Engine
+) -> None:
+    """On SQLite an import into a smaller register drops the indexes it never queries and
+    builds them again before it commits, accepted or rejected."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the indexes are deferred on SQLite only")
+    schema = text("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+    with engine.connect() as conn:
+        before = conn.execute(schema).all()
+    good = tmp_path / "good.csv"
+    write_customers_csv(
+        good, [{"name": f"Tuotu {i} Oy", "email": f"t{i}@example.fi"} for i in range(5)]
+    )
+    bad = tmp_path / "bad.csv"
+    write_customers_csv(bad, [{"name": "Hylätty Oy"}, {"name": "Rikki Oy", "email": "ei-osoite"}])
+
+    assert services.imports.import_customers("import", good).created == 5
+    assert not services.imports.import_customers("import", bad).written
+
+    with engine.connect() as conn:
+        assert conn.execute(schema).all() == before
+        assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+        plan = conn.execute(
+            text("EXPLAIN QUERY PLAN SELECT id FROM customer WHERE name_search = 'tuotu 3 oy'")
+        ).all()
+    assert "ix_customer_name_search" in str(plan)
 
 
 def test_a_text_that_is_an_identifier_finds_that_customer_only(services: Services) -> None:
