@@ -80,7 +80,9 @@ def main() -> None:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"PRAGMA cache_size=-{512 * 1024}")
-    spent = dict.fromkeys(("customer", "search index", "history", "audit", "indexes", "commit"), 0.0)
+    spent = dict.fromkeys(
+        ("customer", "search index", "history", "audit", "indexes", "commit"), 0.0
+    )
     started = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("DROP TRIGGER customer_fts_ai")
