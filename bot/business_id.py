@@ -18,7 +18,8 @@ def check_digit(first_digits: str) -> int | None:
     """The check digit for seven digits, or None when no digit can be valid (remainder 1)."""
     if len(first_digits) != 7 or not first_digits.isdigit():
         raise ValueError("seven digits expected")
-    remainder = sum(map(operator.mul, map(int, first_digits), WEIGHTS)) % 11
+    weighted: int = sum(map(operator.mul, map(int, first_digits), WEIGHTS))
+    remainder = weighted % 11
     if remainder == 0:
         return 0
     if remainder == 1:
