@@ -3,10 +3,10 @@
     .venv/bin/python bench/import_floor.py --customers 200000
 
 Writes, into a fresh register, exactly the rows an import of the generated CSV writes for new
-customers (the customer row and its search-index entry, one history row per given field, one
-audit link), from tuples prepared beforehand, with the statements the import uses, in one
-transaction: no parsing, no validation, no Python per row while the clock runs. The time is
-what this schema costs on this machine, whatever the code in front of it does.
+customers (the customer row and its search-index entry, its given fields' history as one
+packed row, one audit link), from tuples prepared beforehand, with the statements the import
+uses, in one transaction: no parsing, no validation, no Python per row while the clock runs.
+The time is what this schema costs on this machine, whatever the code in front of it does.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import time
 from common import WORK, create_database, database_url, drop_database
 from generate import write_customers
 
+from bot import field_history
 from bot.customer_fields import CUSTOMER_FIELDS
-from bot.services.imports import sqlite_history_sql
 from bot.text import fold
 
 BATCH = 2000
@@ -67,14 +67,24 @@ def main() -> None:
         for i, r in enumerate(rows)
     ]
     history = [
-        (now, "import", c[0], *(r[f] or None for f in fields))
+        (
+            now,
+            "import",
+            c[0],
+            c[0],
+            field_history.PACKED,
+            field_history.pack((f, r[f]) for f in fields if r[f]),
+        )
         for c, r in zip(customers, rows, strict=True)
     ]
     links = [
         (10**6 + i, now, "import", "customer.create", "ok", c[1], "import", "0" * 64, "1" * 64)
         for i, c in enumerate(customers)
     ]
-    history_sql = sqlite_history_sql(fields)
+    history_sql = (
+        "INSERT INTO field_change (at, actor, customer_id, entity, entity_id, field, old_value,"
+        " new_value, source) VALUES (?, ?, ?, 'customer', ?, ?, NULL, ?, 'import')"
+    )
     database = str(WORK / "regbench_floor.db")
     conn = sqlite3.connect(database, isolation_level=None)
     conn.execute("PRAGMA foreign_keys=ON")

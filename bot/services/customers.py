@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot import field_history
 from bot.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
 from bot.customer_fields import (
     FieldError,
@@ -295,27 +296,30 @@ class CustomerService:
         with self._context.reading(actor) as tx:
             tx.authorize(Permission.READ_CORRESPONDENCE, "customer.history")
             customer = find_customer(tx.session, ref)
-            total = tx.session.execute(
-                select(func.count()).where(FieldChange.customer_id == customer.id)
-            ).scalar_one()
+            total = history_entry_count(tx.session, customer.id)
             rows = tx.session.execute(
                 select(FieldChange)
                 .where(FieldChange.customer_id == customer.id)
                 .order_by(FieldChange.at.desc(), FieldChange.id.desc())
                 .limit(HISTORY_LIMIT)
             ).scalars()
-            entries = [
-                HistoryEntry(
-                    at=r.at,
-                    actor=r.actor,
-                    entity=r.entity,
-                    field=r.field,
-                    old=r.old_value,
-                    new=r.new_value,
-                    source=r.source,
+            entries: list[HistoryEntry] = []
+            for r in rows:
+                # Newest first: a packed row's fields were given first to last.
+                expanded = list(field_history.expand(r.field, r.old_value, r.new_value))
+                entries.extend(
+                    HistoryEntry(
+                        at=r.at,
+                        actor=r.actor,
+                        entity=r.entity,
+                        field=name,
+                        old=old,
+                        new=new,
+                        source=r.source,
+                    )
+                    for name, old, new in reversed(expanded)
                 )
-                for r in rows
-            ]
+            del entries[HISTORY_LIMIT:]
             tx.audit("customer.history", customer.number)
             return History(number=customer.number, entries=entries, total=total)
 
@@ -511,6 +515,18 @@ def create_customer(
         if value is not None:
             tx.record_change(customer.id, "customer", customer.id, key, None, value, source.value)
     return customer
+
+
+def history_entry_count(session: Session, customer_id: int) -> int:
+    """How many entries the customer's history has, a packed row's counted one by one."""
+    mine = FieldChange.customer_id == customer_id
+    plain = session.execute(
+        select(func.count()).where(mine, FieldChange.field != field_history.PACKED)
+    )
+    packed = session.execute(
+        select(FieldChange.new_value).where(mine, FieldChange.field == field_history.PACKED)
+    )
+    return plain.scalar_one() + sum(field_history.count(new) for new in packed.scalars())
 
 
 def apply_customer_changes(

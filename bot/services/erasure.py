@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import Executable, delete, func, select, update
 
 from bot import erasure_journal as journal
+from bot import field_history
 from bot.faults import crash_point
 from bot.permissions import Permission
 from bot.retention import INVOICE_RULE, retained_until
-from bot.services.customers import find_customer
+from bot.services.customers import find_customer, history_entry_count
 from bot.services.errors import DomainError
 from bot.services.requests import add_event, linked_request, request_label
 from bot.services.unit import ServiceContext, Tx
@@ -94,9 +95,9 @@ class ErasureService:
                     ("correspondence", Correspondence),
                     ("usage_events", UsageEvent),
                     ("consents", Consent),
-                    ("field_history", FieldChange),
                 )
             }
+            counts["field_history"] = history_entry_count(tx.session, customer.id)
             return ErasurePreview(
                 customer.number, customer.name, counts, _count(tx, Invoice, customer.id)
             )
@@ -235,12 +236,25 @@ def erase_customer(tx: Tx, customer: Customer) -> ErasureReport:
             update(Disclosure).where(Disclosure.customer_id == cid).values(data_description=None),
         ),
     )
+    packed = s.execute(
+        select(FieldChange.id, FieldChange.new_value).where(
+            FieldChange.customer_id == cid, FieldChange.field == field_history.PACKED
+        )
+    ).all()
+    for row_id, new_value in packed:
+        # A packed row keeps its field names, as every other row keeps its field.
+        s.execute(
+            update(FieldChange)
+            .where(FieldChange.id == row_id)
+            .values(new_value=field_history.blank(new_value))
+        )
     removed(
         "old and new values in the change history",
-        _changed(
+        len(packed)
+        + _changed(
             tx,
             update(FieldChange)
-            .where(FieldChange.customer_id == cid)
+            .where(FieldChange.customer_id == cid, FieldChange.field != field_history.PACKED)
             .values(old_value=None, new_value=None),
         ),
     )

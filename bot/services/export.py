@@ -20,6 +20,7 @@ from typing import IO, Any
 from sqlalchemy import Date, Select, select
 from sqlalchemy.orm import Session
 
+from bot import field_history
 from bot.permissions import Permission
 from bot.services.customers import find_customer
 from bot.services.requests import add_event, linked_request, request_label
@@ -277,6 +278,8 @@ def _write_document(tx: Tx, customer: Customer, out: IO[str], counts: _Counts) -
         query = _columns(model, fields).where(model.customer_id == cid).order_by(order)
         if name == "service_users":
             counts.values[name] = w.stream(name, _service_users(s, query, fields))
+        elif name == "field_history":
+            counts.values[name] = w.stream(name, _field_history(s, query, fields))
         else:
             counts.values[name] = w.stream(name, _stream(s, query, fields))
     counts.values["requests"] = w.stream("requests", _requests(s, cid))
@@ -290,6 +293,16 @@ def _service_users(
     for row in _stream(session, query, fields):
         row["password"] = NOT_EXPORTED_MARK
         yield row
+
+
+def _field_history(
+    session: Session, query: Select[Any], fields: tuple[str, ...]
+) -> Iterator[dict[str, Any]]:
+    """The history's entries, a packed row (`bot.field_history`) as the entries it holds."""
+    for row in _stream(session, query, fields):
+        entries = field_history.expand(row["field"], row["old_value"], row["new_value"])
+        for name, old, new in entries:
+            yield {**row, "field": name, "old_value": old, "new_value": new}
 
 
 def _requests(session: Session, customer_id: int) -> Iterator[dict[str, Any]]:

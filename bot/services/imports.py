@@ -7,38 +7,43 @@ audited under the actor it is given and recorded in the history with source `imp
 from __future__ import annotations
 
 import collections
-import csv
 import itertools
 import multiprocessing
 import os
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple, TextIO
+from typing import TextIO
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from bot.customer_fields import CUSTOMER_FIELDS, FieldError, clean_customer_fields
+from bot import field_history
+from bot.customer_fields import FieldError
 from bot.faults import crash_point
+from bot.import_rows import (
+    IMPORT_COLUMNS,
+    NUMBER_COLUMN,
+    BadCsv,
+    Checked,
+    Chunk,
+    check_chunk,
+    parse,
+    parse_number,
+)
 from bot.services.customers import apply_customer_changes
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.unit import ServiceContext, Tx
-from bot.text import fold
 from storage.models import Counter, Customer, CustomerStatus, Source
 from storage.raw import bound_time
 
-NUMBER_COLUMN = "customer_number"
-IMPORT_COLUMNS = (*CUSTOMER_FIELDS, NUMBER_COLUMN)
 BATCH_SIZE = 2000
 # Files at least this long are validated in worker processes while this one writes.
 PARALLEL_FROM_ROWS = 20_000
 # SQLite page cache for an import's connection, in KiB.
 IMPORT_CACHE_KIB = 512 * 1024
-_CUSTOMER_NUMBER = re.compile(r"^\d{1,7}$")
 
 Progress = Callable[[int, int], None]
 
@@ -61,40 +66,6 @@ class ImportReport:
     unchanged: int = 0
     bad_rows: list[BadRow] = field(default_factory=list)
     written: bool = False
-
-
-class _Record(NamedTuple):
-    """A non-blank CSV record: its first and last physical line, and its cells."""
-
-    line: int
-    end: int
-    cells: list[str]
-
-
-class _Chunk(NamedTuple):
-    """A batch's physical lines as read from the file, and how many lines came before them."""
-
-    offset: int
-    lines: list[str]
-
-
-class _Checked(NamedTuple):
-    """A data row after the checks that need neither the database nor the rest of the file.
-
-    A tuple of plain values, so that worker processes return it cheaply.
-    """
-
-    line: int
-    error: tuple[str, dict[str, object]] | None
-    # The non-empty cells as given (what an update applies) and as validated.
-    raw: dict[str, str]
-    cleaned: dict[str, str | None]
-    # The folded name (search column, fallback key); "" for a row with an error.
-    name_search: str
-    number: int | None
-    business_id: str | None
-    # Rows with neither identifier match on the folded name plus e-mail (else phone).
-    fallback: tuple[str, str, str] | None
 
 
 class _Abandon(Exception):
@@ -136,7 +107,7 @@ class ImportService:
                     # never collides with a later row's.
                     tx.bump_counter("customer_number", scan.highest_number)
                 bulk_load = _SqliteBulkLoad.begin(tx.session, total)
-                writer = _BatchWriter(tx, columns, report, bulk_load)
+                writer = _BatchWriter(tx, report, bulk_load)
                 done = 0
                 chunks = _chunks(path, scan)
                 for checked in _checked_batches(columns, scan.delimiter, chunks, workers):
@@ -170,61 +141,30 @@ def _default_workers() -> int:
     return min(max((os.cpu_count() or 1) - 1, 1), 8)
 
 
-def _check_record(columns: list[str], record: _Record) -> _Checked:
-    """The database-free checks of one row (runs in worker processes for big files)."""
-    if len(record.cells) != len(columns):
-        error: tuple[str, dict[str, object]] = (
-            "import.row_cells",
-            {"expected": len(columns), "found": len(record.cells)},
-        )
-        return _Checked(record.line, error, {}, {}, "", None, None, None)
-    # An empty cell means "not in the file": it neither sets nor clears a field.
-    values: dict[str, str] = {}
-    for column, cell in zip(columns, record.cells, strict=True):
-        text = cell.strip()
-        if text:
-            values[column] = text
-    number_text = values.pop(NUMBER_COLUMN, None)
-    cleaned = clean_customer_fields(values, creating=True)
-    number = _parse_number(number_text) if number_text is not None else None
-    business_id = None if "business_id" in cleaned.errors else cleaned.values.get("business_id")
-    problem: tuple[str, dict[str, object]] | None = None
-    if cleaned.errors:
-        first = _first_error(cleaned.errors)
-        problem = (first.key, dict(first.params))
-    elif number_text is not None and number is None:
-        problem = ("field.customer_number", {"field": NUMBER_COLUMN, "value": number_text})
-    name_search = fold(cleaned.values.get("name") or "") if not cleaned.errors else ""
-    fallback = None
-    if number_text is None and "business_id" not in values and not cleaned.errors:
-        fallback = _fallback_key(name_search, cleaned.values)
-    return _Checked(
-        record.line, problem, values, cleaned.values, name_search, number, business_id, fallback
-    )
-
-
-def _check_chunk(columns: list[str], delimiter: str, chunk: _Chunk) -> list[_Checked]:
-    """Parse and check one batch's lines (a worker process's whole task)."""
-    return [
-        _check_record(columns, record) for record in _parse(chunk.lines, delimiter, chunk.offset)
-    ]
-
-
 def _checked_batches(
-    columns: list[str], delimiter: str, chunks: Iterator[_Chunk], workers: int
-) -> Iterator[list[_Checked]]:
+    columns: list[str], delimiter: str, chunks: Iterator[Chunk], workers: int
+) -> Iterator[list[Checked]]:
     """Checked batches in file order; with workers, a few batches are checked ahead."""
+    try:
+        yield from _checked_in_order(columns, delimiter, chunks, workers)
+    except BadCsv as exc:
+        raise DomainError("import.bad_csv", line=exc.line) from None
+
+
+def _checked_in_order(
+    columns: list[str], delimiter: str, chunks: Iterator[Chunk], workers: int
+) -> Iterator[list[Checked]]:
     if workers < 1:
         for chunk in chunks:
-            yield _check_chunk(columns, delimiter, chunk)
+            yield check_chunk(columns, delimiter, chunk)
         return
     # "spawn": the workers need none of this process's state (engines, threads). They get
     # the batch's raw lines and send back plain tuples, the cheapest things to pickle.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: collections.deque[Future[list[_Checked]]] = collections.deque()
+        pending: collections.deque[Future[list[Checked]]] = collections.deque()
         for chunk in chunks:
-            pending.append(pool.submit(_check_chunk, columns, delimiter, chunk))
+            pending.append(pool.submit(check_chunk, columns, delimiter, chunk))
             if len(pending) >= 2 * workers + 1:
                 yield pending.popleft().result()
         while pending:
@@ -239,13 +179,7 @@ class _BatchWriter:
     updates go through `apply_customer_changes` like `/customer set`.
     """
 
-    def __init__(
-        self,
-        tx: Tx,
-        columns: list[str],
-        report: ImportReport,
-        bulk_load: _SqliteBulkLoad | None,
-    ) -> None:
+    def __init__(self, tx: Tx, report: ImportReport, bulk_load: _SqliteBulkLoad | None) -> None:
         self._tx = tx
         self._report = report
         self._bulk_load = bulk_load
@@ -257,18 +191,15 @@ class _BatchWriter:
         self._touched: dict[int, int] = {}
         session = tx.session
         self._sqlite = session.connection().dialect.name == "sqlite"
-        # The history gets one row per field a row gives, in the file's column order.
-        self._fields = [column for column in columns if column != NUMBER_COLUMN]
-        self._history_sql = sqlite_history_sql(self._fields)
         # With no customers before the import, a row's number or business ID can only name a
         # customer an earlier row of the file created, and such a row is already refused as a
         # repeat of that one: only the name-and-contact look-up is left to ask the database.
         self._register_was_empty = session.execute(select(Customer.id).limit(1)).first() is None
 
-    def write(self, batch: list[_Checked]) -> None:
+    def write(self, batch: list[Checked]) -> None:
         rows = [row for row in batch if self._accepted(row)]
         found = _Existing.load(self._tx.session, rows, by_identifiers=not self._register_was_empty)
-        creates: list[_Checked] = []
+        creates: list[Checked] = []
         pending: dict[tuple[str, str, str], tuple[int, int | None]] = {}
         for row in rows:
             try:
@@ -278,7 +209,7 @@ class _BatchWriter:
         if creates:
             self._insert(creates)
 
-    def _accepted(self, row: _Checked) -> bool:
+    def _accepted(self, row: Checked) -> bool:
         """Whether the row goes on to be written; else it is reported bad (same order of
         reasons as one by one)."""
         first_lines = self._first_lines
@@ -299,9 +230,9 @@ class _BatchWriter:
 
     def _write_row(
         self,
-        row: _Checked,
+        row: Checked,
         found: _Existing,
-        creates: list[_Checked],
+        creates: list[Checked],
         pending: dict[tuple[str, str, str], tuple[int, int | None]],
     ) -> None:
         tx = self._tx
@@ -347,7 +278,7 @@ class _BatchWriter:
         connection.exec_driver_sql("ANALYZE customer")
         self._analyzed_at = max(self._inserted, 1000)
 
-    def _insert(self, creates: list[_Checked]) -> None:
+    def _insert(self, creates: list[Checked]) -> None:
         """Insert new customers, their history and their audit links, a batch at a time."""
         tx = self._tx
         session = tx.session
@@ -357,8 +288,10 @@ class _BatchWriter:
         now = bound_time(connection.dialect, tx.now)
         fresh = iter(_take_numbers(tx, sum(1 for row in creates if row.number is None)))
         numbers = [row.number if row.number is not None else next(fresh) for row in creates]
+        active = CustomerStatus.ACTIVE.value
         customers = [
-            _customer_row(row, number, now) for row, number in zip(creates, numbers, strict=True)
+            (number, *row.values, active, False, now, now)
+            for row, number in zip(creates, numbers, strict=True)
         ]
         if self._sqlite:
             # The rowids SQLite would give, given here: no query to learn them afterwards.
@@ -389,53 +322,15 @@ class _BatchWriter:
         self._report.created += len(numbers)
 
     def _insert_history(
-        self, connection: Connection, now: object, ids: list[int], creates: list[_Checked]
+        self, connection: Connection, now: object, ids: list[int], creates: list[Checked]
     ) -> None:
-        """One FieldChange per given field of each new customer (source `import`)."""
+        """Each new customer's given fields as one packed history row (source `import`)."""
         actor = self._tx.actor
-        fields = self._fields
-        if self._sqlite:
-            # One statement per customer that SQLite expands into its rows: a ninth of the
-            # bindings and steps of one insert per history row.
-            connection.exec_driver_sql(
-                self._history_sql,
-                [
-                    (now, actor, cid, *map(row.cleaned.get, fields))
-                    for cid, row in zip(ids, creates, strict=True)
-                ],
-            )
-            return
         history = [
-            (now, actor, cid, "customer", cid, key, None, str(value), Source.IMPORT.value)
+            (now, actor, cid, "customer", cid, field_history.PACKED, None, row.packed, _IMPORT)
             for cid, row in zip(ids, creates, strict=True)
-            for key, value in row.cleaned.items()
-            if value is not None
         ]
         _insert_many(connection, "field_change", _HISTORY_COLUMNS, history)
-
-
-def _customer_row(row: _Checked, number: int, now: object) -> tuple[object, ...]:
-    """A new customer's values in `_CUSTOMER_COLUMNS` order, defaults filled in."""
-    values = row.cleaned
-    return (
-        number,
-        values.get("kind") or "company",
-        values["name"],
-        row.name_search,
-        values.get("business_id"),
-        values.get("vat_id"),
-        values.get("email"),
-        values.get("phone"),
-        values.get("street"),
-        values.get("postal_code"),
-        values.get("city"),
-        values.get("country") or "FI",
-        values.get("language") or "fi",
-        CustomerStatus.ACTIVE.value,
-        False,
-        now,
-        now,
-    )
 
 
 _CUSTOMER_COLUMNS = (
@@ -457,6 +352,7 @@ _CUSTOMER_COLUMNS = (
     "created_at",
     "updated_at",
 )
+_IMPORT = Source.IMPORT.value
 _HISTORY_COLUMNS = (
     "at",
     "actor",
@@ -468,24 +364,6 @@ _HISTORY_COLUMNS = (
     "new_value",
     "source",
 )
-
-
-def sqlite_history_sql(fields: Sequence[str]) -> str:
-    """An INSERT of one customer's history rows: parameters time, actor, customer id, then one
-    value per field, and a row for each value that is not NULL.
-
-    SQLite yields a VALUES list's rows in order, so the rows keep the file's column order, as
-    one insert per field would. The field names are literals from CUSTOMER_FIELDS (the header
-    was checked against them).
-    """
-    assert all(name in CUSTOMER_FIELDS for name in fields)
-    pairs = ", ".join(f"('{name}', ?{index})" for index, name in enumerate(fields, start=4))
-    return (
-        f"INSERT INTO field_change ({', '.join(_HISTORY_COLUMNS)}) "  # noqa: S608 (constants)
-        f"SELECT ?1, ?2, ?3, 'customer', ?3, given.column1, NULL, given.column2, "
-        f"'{Source.IMPORT.value}' FROM (VALUES {pairs}) AS given "
-        "WHERE given.column2 IS NOT NULL"
-    )
 
 
 class _SqliteBulkLoad:
@@ -588,7 +466,7 @@ class _Existing:
     by_fallback: dict[tuple[str, str, str], list[Customer]]
 
     @classmethod
-    def load(cls, session: Session, rows: list[_Checked], *, by_identifiers: bool) -> _Existing:
+    def load(cls, session: Session, rows: list[Checked], *, by_identifiers: bool) -> _Existing:
         by_number: dict[int, Customer] = {}
         by_business_id: dict[str, Customer] = {}
         if by_identifiers:
@@ -625,7 +503,7 @@ class _Existing:
         return cls(by_number, by_business_id, by_fallback)
 
     def customer_for(
-        self, row: _Checked, pending: dict[tuple[str, str, str], tuple[int, int | None]]
+        self, row: Checked, pending: dict[tuple[str, str, str], tuple[int, int | None]]
     ) -> Customer | None:
         """The customer a row names: by number when given, else business ID, else name."""
         if row.number is not None:
@@ -664,13 +542,7 @@ def _take_numbers(tx: Tx, count: int) -> range:
     return range(first, first + count)
 
 
-def _first_error(errors: Mapping[str, FieldError]) -> DomainError:
-    """The row's first field error, with the field named as InvalidInput names it."""
-    name, error = next(iter(errors.items()))
-    return DomainError(error.key, **{"field": name, **error.params})
-
-
-def _keys(row: _Checked) -> list[tuple[str, object]]:
+def _keys(row: Checked) -> list[tuple[str, object]]:
     """The identifiers by which a later row of the same file would repeat this one."""
     keys: list[tuple[str, object]] = []
     if row.number is not None:
@@ -680,17 +552,6 @@ def _keys(row: _Checked) -> list[tuple[str, object]]:
     if row.fallback is not None:
         keys.append((row.fallback[0], row.fallback[1:]))
     return keys
-
-
-def _fallback_key(
-    name_search: str, values: Mapping[str, str | None]
-) -> tuple[str, str, str] | None:
-    """How a row without customer number or business ID is recognised on a re-import."""
-    if email := values.get("email"):
-        return ("name, email", name_search, email)
-    if phone := values.get("phone"):
-        return ("name, phone", name_search, phone)
-    return None
 
 
 def _fallback_keys(
@@ -705,7 +566,7 @@ def _fallback_keys(
     return keys
 
 
-def _matched_by(row: _Checked) -> str:
+def _matched_by(row: Checked) -> str:
     if row.number is not None:
         return NUMBER_COLUMN
     if row.business_id is not None:
@@ -754,7 +615,7 @@ def _scan_csv(path: Path) -> _Scan:
             records = 0
             highest: int | None = None
             number_index: int | None = None
-            for record in _parse(handle, delimiter):
+            for record in parse(handle, delimiter):
                 if header is None:
                     header, header_end = record.cells, record.end
                     names = [name.strip().lower() for name in header]
@@ -765,31 +626,19 @@ def _scan_csv(path: Path) -> _Scan:
                 if records % batch_size == 0:
                     batch_ends.append(record.end)
                 if number_index is not None and len(record.cells) == len(header):
-                    number = _parse_number(record.cells[number_index].strip())
+                    number = parse_number(record.cells[number_index].strip())
                     if number is not None and (highest is None or number > highest):
                         highest = number
         except UnicodeDecodeError:
             raise DomainError("import.not_utf8") from None
+        except BadCsv as exc:
+            raise DomainError("import.bad_csv", line=exc.line) from None
     if header is None:
         raise DomainError("import.empty")
     return _Scan(header, delimiter, records, highest, header_end, batch_size, batch_ends)
 
 
-def _parse(lines: Iterable[str], delimiter: str, offset: int = 0) -> Iterator[_Record]:
-    """Non-blank records of physical lines (numbered from `offset` + 1), each with its first
-    and last line."""
-    reader = csv.reader(lines, delimiter=delimiter, strict=True)
-    last_line = 0
-    try:
-        for cells in reader:
-            line, last_line = last_line + 1, reader.line_num
-            if any(cell.strip() for cell in cells):
-                yield _Record(offset + line, offset + last_line, cells)
-    except csv.Error:
-        raise DomainError("import.bad_csv", line=offset + last_line + 1) from None
-
-
-def _chunks(path: Path, scan: _Scan) -> Iterator[_Chunk]:
+def _chunks(path: Path, scan: _Scan) -> Iterator[Chunk]:
     """The data lines of a file `_scan_csv` has checked, cut where its batches end.
 
     Lines are what the file yields when iterated, as the CSV reader of the scan saw them, so
@@ -801,10 +650,10 @@ def _chunks(path: Path, scan: _Scan) -> Iterator[_Chunk]:
             pass
         start = scan.header_end
         for end in scan.batch_ends:
-            yield _Chunk(start, list(itertools.islice(lines, end - start)))
+            yield Chunk(start, list(itertools.islice(lines, end - start)))
             start = end
         if scan.records % scan.batch_size:
-            yield _Chunk(start, list(lines))
+            yield Chunk(start, list(lines))
 
 
 def _check_header(header: Sequence[str]) -> list[str]:
@@ -822,12 +671,6 @@ def _check_header(header: Sequence[str]) -> list[str]:
     if "name" not in columns:
         raise DomainError("import.missing_name_column")
     return columns
-
-
-def _parse_number(text: str) -> int | None:
-    if not _CUSTOMER_NUMBER.match(text) or int(text) == 0:
-        return None
-    return int(text)
 
 
 def _summary(report: ImportReport) -> str:

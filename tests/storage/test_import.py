@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from bot.demo_data import generate_customers, seed_demo_register, write_customer
 from bot.services import Services, imports
 from bot.services.customers import CustomerService
 from bot.services.errors import DomainError
+from bot.services.export import ExportService
 from bot.services.imports import BadRow, ImportService
 from bot.services.unit import ServiceContext
 from storage.models import AuditEvent, ContactPerson, Contract, Customer, FieldChange
@@ -404,3 +406,50 @@ def test_seeding_the_demo_register_is_idempotent(
         assert products == {"Pro Työturva", "Työturva Perus"}
         sources = set(session.execute(select(FieldChange.source)).scalars())
         assert sources == {"import"}
+
+
+def test_an_imported_customers_fields_read_as_one_history_entry_each(
+    tmp_path: Path, importer: ImportService, context: ServiceContext, services: Services
+) -> None:
+    """The import stores a new customer's fields as one packed row (bot.field_history); the
+    history, the access export and erasure read it as one entry per field, as if stored so."""
+    importer.import_customers("import", clean_file(tmp_path))
+    services.customers.update(ADMIN, ACME, {"city": "Espoo"})
+    with context.sessions() as session:
+        customer_id, number = session.execute(
+            select(Customer.id, Customer.number).where(Customer.business_id == ACME)
+        ).one()
+        fields = session.execute(
+            select(FieldChange.field).where(FieldChange.customer_id == customer_id)
+        ).scalars()
+        assert sorted(fields) == ["*", "city"]
+
+    history = services.customers.history(ADMIN, ACME)
+
+    shown = [(e.field, e.old, e.new, e.source) for e in history.entries]
+    assert shown == [
+        ("city", "Helsinki", "Espoo", "staff"),
+        ("city", None, "Helsinki", "import"),
+        ("phone", None, canonical_phone("040 123 4567"), "import"),
+        ("email", None, "info@acme.example.fi", "import"),
+        ("business_id", None, ACME, "import"),
+        ("name", None, "Acme Oy", "import"),
+    ]
+    assert history.total == 6
+    exported = json.loads(
+        ExportService(context).export(ADMIN, ACME).json_path.read_text(encoding="utf-8")
+    )["field_history"]
+    assert [(h["field"], h["new_value"]) for h in exported][:2] == [
+        ("name", "Acme Oy"),
+        ("business_id", ACME),
+    ]
+    assert len(exported) == 6
+    assert services.erasure.preview(ADMIN, ACME).counts["field_history"] == 6
+
+    services.erasure.erase(ADMIN, ACME)
+
+    erased = services.customers.history(ADMIN, str(number)).entries
+    kept = {(e.field, e.old, e.new) for e in erased if e.source == "import"}
+    assert kept == {
+        (name, None, None) for name in ("name", "business_id", "email", "phone", "city")
+    }
