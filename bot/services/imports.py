@@ -289,22 +289,21 @@ class _BatchWriter:
         fresh = iter(_take_numbers(tx, sum(1 for row in creates if row.number is None)))
         numbers = [row.number if row.number is not None else next(fresh) for row in creates]
         active = CustomerStatus.ACTIVE.value
-        customers = [
-            (number, *row.values, active, False, now, now)
-            for row, number in zip(creates, numbers, strict=True)
-        ]
         if self._sqlite:
             # The rowids SQLite would give, given here: no query to learn them afterwards.
             last = connection.exec_driver_sql("SELECT coalesce(max(id), 0) FROM customer")
             first_id = int(last.scalar_one()) + 1
-            ids = list(range(first_id, first_id + len(customers)))
-            _insert_many(
-                connection,
-                "customer",
-                ("id", *_CUSTOMER_COLUMNS),
-                [(cid, *customer) for cid, customer in zip(ids, customers, strict=True)],
-            )
+            ids = list(range(first_id, first_id + len(creates)))
+            customers = [
+                (cid, number, *row.values, active, False, now, now)
+                for cid, number, row in zip(ids, numbers, creates, strict=True)
+            ]
+            _insert_many(connection, "customer", ("id", *_CUSTOMER_COLUMNS), customers)
         else:
+            customers = [
+                (number, *row.values, active, False, now, now)
+                for row, number in zip(creates, numbers, strict=True)
+            ]
             _insert_many(connection, "customer", _CUSTOMER_COLUMNS, customers)
             query = select(Customer.number, Customer.id).where(Customer.number.in_(numbers))
             by_number = {number: customer_id for number, customer_id in session.execute(query)}
