@@ -453,3 +453,49 @@ def test_an_imported_customers_fields_read_as_one_history_entry_each(
     assert kept == {
         (name, None, None) for name in ("name", "business_id", "email", "phone", "city")
     }
+
+
+CONTACT_ROWS = [
+    {"name": "Anna Aho", "email": "anna@example.fi", "phone": "040 111 1111"},
+    {"name": "Anna Aho", "email": "anna.aho@example.fi", "phone": "040 111 1111"},
+    {"name": "Bertta Berg", "phone": "040 222 2222"},
+    {"name": "Celia Cid", "email": "celia@example.fi", "phone": "040 333 3333"},
+    # Later batches: by name and phone, one of two customers and one of one; a repeat of a
+    # row by its own key; a new customer.
+    {"name": "Anna Aho", "phone": "040 111 1111"},
+    {"name": "Celia Cid", "phone": "040 333 3333"},
+    {"name": "Bertta Berg", "phone": "040 222 2222"},
+    {"name": "Daniel Dahl", "email": "daniel@example.fi"},
+]
+
+
+@pytest.mark.parametrize("register", ["empty", "with a customer"])
+def test_rows_without_identifiers_meet_customers_earlier_batches_created(
+    register: str,
+    tmp_path: Path,
+    importer: ImportService,
+    customers: CustomerService,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A row with neither number nor business ID names the customers earlier batches created
+    by name and e-mail or phone: one is a repeat, two are ambiguous."""
+    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    if register != "empty":
+        customers.create(ADMIN, {"name": "Vanha Asiakas Oy", "business_id": ACME})
+    path = tmp_path / "contacts.csv"
+    write_customers_csv(path, CONTACT_ROWS)
+
+    report = importer.import_customers("import", path, skip_invalid=True)
+
+    anna, anna_too = (
+        customers.find(ADMIN, email).hits[0].number
+        for email in ("anna@example.fi", "anna.aho@example.fi")
+    )
+    bad = [(r.line, r.key, r.params) for r in report.bad_rows]
+    assert bad == [
+        (6, "import.ambiguous_match", {"field": "name, phone", "numbers": f"{anna}, {anna_too}"}),
+        (7, "import.duplicate_row", {"line": 5, "field": "name, phone"}),
+        (8, "import.duplicate_row", {"line": 4, "field": "name, phone"}),
+    ]
+    assert report.created == 5
+    assert customers.find(ADMIN, "daniel@example.fi").total == 1
