@@ -250,7 +250,7 @@ def erase_customer(tx: Tx, customer: Customer) -> ErasureReport:
         )
     removed(
         "old and new values in the change history",
-        len(packed)
+        sum(field_history.count(new_value) for _, new_value in packed)
         + _changed(
             tx,
             update(FieldChange)

@@ -446,7 +446,11 @@ def test_an_imported_customers_fields_read_as_one_history_entry_each(
     assert len(exported) == 6
     assert services.erasure.preview(ADMIN, ACME).counts["field_history"] == 6
 
-    services.erasure.erase(ADMIN, ACME)
+    report = services.erasure.erase(ADMIN, ACME)
+
+    assert ("old and new values in the change history", 6) in [
+        (item.what, item.count) for item in report.removed
+    ]
 
     erased = services.customers.history(ADMIN, str(number)).entries
     kept = {(e.field, e.old, e.new) for e in erased if e.source == "import"}
