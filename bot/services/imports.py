@@ -116,10 +116,11 @@ class ImportService:
                     done += len(checked)
                     if progress is not None:
                         progress(done, total)
+                if report.bad_rows and not skip_invalid:
+                    # The rollback restores what the bulk load dropped: nothing to rebuild.
+                    raise _Abandon()
                 if bulk_load is not None:
                     bulk_load.finish()
-                if report.bad_rows and not skip_invalid:
-                    raise _Abandon()
                 tx.audit("import.customers", detail=_summary(report))
         except _Abandon:
             report.created = report.updated = report.unchanged = 0
