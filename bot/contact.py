@@ -192,7 +192,11 @@ def _finnish_validity() -> tuple[re.Pattern[str] | None, _Desc | None, tuple[_De
     metadata = PhoneMetadata.metadata_for_region(DEFAULT_REGION, None)
     if metadata is None or not metadata.leading_digits:
         return None, None, ()
-    types = (_Desc.of(getattr(metadata, name)) for name in _NUMBER_TYPES)
+    names: tuple[str, ...] = _NUMBER_TYPES
+    if metadata.same_mobile_and_fixed_line_pattern:
+        # The library then takes a number that is not fixed line for no mobile either.
+        names = tuple(name for name in names if name != "mobile")
+    types = (_Desc.of(getattr(metadata, name)) for name in names)
     return (
         re.compile(metadata.leading_digits),
         _Desc.of(metadata.general_desc),
