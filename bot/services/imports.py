@@ -24,6 +24,7 @@ from bot import field_history
 from bot.customer_fields import FieldError
 from bot.faults import crash_point
 from bot.import_rows import (
+    CUSTOMER_VALUES,
     IMPORT_COLUMNS,
     NUMBER_COLUMN,
     BadCsv,
@@ -333,20 +334,10 @@ class _BatchWriter:
         _insert_many(connection, "field_change", _HISTORY_COLUMNS, history)
 
 
+# A new customer's row: its number, the values a checked row brings, then what the import sets.
 _CUSTOMER_COLUMNS = (
     "number",
-    "kind",
-    "name",
-    "name_search",
-    "business_id",
-    "vat_id",
-    "email",
-    "phone",
-    "street",
-    "postal_code",
-    "city",
-    "country",
-    "language",
+    *CUSTOMER_VALUES,
     "status",
     "marketing_opt_out",
     "created_at",
