@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot import field_history
 from bot.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
 from bot.customer_fields import (
+    CUSTOMER_FIELDS,
     FieldError,
     clean_contact_fields,
     clean_customer_fields,
@@ -274,19 +275,7 @@ class CustomerService:
             tx.audit("customer.show", customer.number, detail="edit form")
             values = {
                 name: str(value)
-                for name in (
-                    "name",
-                    "kind",
-                    "business_id",
-                    "vat_id",
-                    "email",
-                    "phone",
-                    "street",
-                    "postal_code",
-                    "city",
-                    "country",
-                    "language",
-                )
+                for name in CUSTOMER_FIELDS
                 if (value := getattr(customer, name)) is not None
             }
             return customer.number, values
