@@ -162,10 +162,19 @@ def parse_number(text: str) -> int | None:
     return int(text)
 
 
-def fallback_key(name_search: str, values: Mapping[str, str | None]) -> tuple[str, str, str] | None:
-    """How a row without customer number or business ID is recognised on a re-import."""
+def fallback_keys(name_search: str, values: Mapping[str, str | None]) -> list[tuple[str, str, str]]:
+    """The keys by which a row without customer number or business ID names a customer:
+    the folded name with the e-mail, and with the phone."""
+    keys = []
     if email := values.get("email"):
-        return ("name, email", name_search, email)
+        keys.append(("name, email", name_search, email))
     if phone := values.get("phone"):
-        return ("name, phone", name_search, phone)
-    return None
+        keys.append(("name, phone", name_search, phone))
+    return keys
+
+
+def fallback_key(name_search: str, values: Mapping[str, str | None]) -> tuple[str, str, str] | None:
+    """How a row without customer number or business ID is recognised on a re-import: by its
+    first key (`fallback_keys`)."""
+    keys = fallback_keys(name_search, values)
+    return keys[0] if keys else None

@@ -10,7 +10,7 @@ import collections
 import itertools
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +31,7 @@ from bot.import_rows import (
     Checked,
     Chunk,
     check_chunk,
+    fallback_keys,
     parse,
     parse_number,
 )
@@ -252,7 +253,7 @@ class _BatchWriter:
                     )
             creates.append(row)
             if row.business_id is None:
-                for key in _fallback_keys(row.name_search, row.cleaned):
+                for key in fallback_keys(row.name_search, row.cleaned):
                     pending.setdefault(key, (row.line, row.number))
             return
         first = self._touched.setdefault(existing.id, row.line)
@@ -542,18 +543,6 @@ def _keys(row: Checked) -> list[tuple[str, object]]:
         keys.append(("business_id", row.business_id))
     if row.fallback is not None:
         keys.append((row.fallback[0], row.fallback[1:]))
-    return keys
-
-
-def _fallback_keys(
-    name_search: str, values: Mapping[str, str | None]
-) -> list[tuple[str, str, str]]:
-    """Both keys by which a later row without identifiers could name this customer."""
-    keys = []
-    if email := values.get("email"):
-        keys.append(("name, email", name_search, email))
-    if phone := values.get("phone"):
-        keys.append(("name, phone", name_search, phone))
     return keys
 
 
