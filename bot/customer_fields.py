@@ -7,7 +7,7 @@ place is accepted everywhere.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from bot.business_id import InvalidBusinessId, canonical_business_id
@@ -72,19 +72,22 @@ def clean_customer_fields(
     """Validate raw customer values; empty strings clear optional fields."""
     allowed = CUSTOMER_FIELDS if creating else CUSTOMER_UPDATE_FIELDS
     result = Cleaned()
+    values, errors = result.values, result.errors
     for key in raw:
         if key not in allowed:
-            result.errors[key] = FieldError("field.unknown", {"field": key})
+            errors[key] = FieldError("field.unknown", {"field": key})
     if creating and not raw.get("name", "").strip():
-        result.errors["name"] = FieldError("field.required", {"field": "name"})
+        errors["name"] = FieldError("field.required", {"field": "name"})
     country = (raw.get("country") or default_region).strip().upper()
+    # The country a national phone number is read in.
+    region = country if _COUNTRY.match(country) else "FI"
     for key, value in raw.items():
-        if key not in allowed or key in result.errors:
+        if key in errors:  # unknown, or a required name missing
             continue
         try:
-            result.values[key] = _clean_customer_value(key, value.strip(), country)
+            values[key] = _CUSTOMER_CLEANERS[key](key, value.strip(), region)
         except _Invalid as exc:
-            result.errors[key] = exc.error
+            errors[key] = exc.error
     return result
 
 
@@ -135,72 +138,104 @@ class _Invalid(Exception):
         self.error = FieldError(key, params)
 
 
-def _clean_customer_value(key: str, value: str, country: str) -> str | None:
-    if key == "kind":
-        if value not in KINDS:
-            raise _Invalid("field.choice", field=key, value=value, choices=", ".join(KINDS))
-        return value
-    if key == "language":
-        if value not in LANGUAGES:
-            raise _Invalid("field.choice", field=key, value=value, choices=", ".join(LANGUAGES))
-        return value
-    if key == "status":
-        if value not in SETTABLE_STATUSES:
-            choices = ", ".join(SETTABLE_STATUSES)
-            raise _Invalid("field.choice", field=key, value=value, choices=choices)
-        return value
-    if key == "business_id":
-        if not value:
-            return None
-        try:
-            return canonical_business_id(value)
-        except InvalidBusinessId:
-            raise _Invalid("field.business_id", value=value) from None
-    if key == "vat_id":
-        if not value:
-            return None
-        vat = _VAT_SEPARATORS.sub("", value).upper()
-        if not _VAT.match(vat):
-            raise _Invalid("field.vat_id", value=value)
-        return vat
-    if key == "country":
-        code = value.upper()
-        if not _COUNTRY.match(code):
-            raise _Invalid("field.country", value=value)
-        return code
-    region = country if _COUNTRY.match(country) else "FI"
-    return _clean_common(key, value, region)
+_Cleaner = Callable[[str, str, str], str | None]
 
 
-def _clean_common(key: str, value: str, region: str) -> str | None:
-    if key == "name":
-        if not value:
-            raise _Invalid("field.required", field=key)
-        _check_length(key, value)
+def _choice(choices: tuple[str, ...]) -> _Cleaner:
+    listed = ", ".join(choices)
+
+    def clean(key: str, value: str, region: str) -> str | None:
+        if value not in choices:
+            raise _Invalid("field.choice", field=key, value=value, choices=listed)
         return value
-    if key == "email":
-        if not value:
-            return None
-        try:
-            return canonical_email(value)
-        except InvalidEmail:
-            raise _Invalid("field.email", value=value) from None
-    if key == "phone":
-        if not value:
-            return None
-        try:
-            return canonical_phone(value, region)
-        except InvalidPhone:
-            raise _Invalid("field.phone", value=value) from None
+
+    return clean
+
+
+def _clean_business_id(key: str, value: str, region: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return canonical_business_id(value)
+    except InvalidBusinessId:
+        raise _Invalid("field.business_id", value=value) from None
+
+
+def _clean_vat_id(key: str, value: str, region: str) -> str | None:
+    if not value:
+        return None
+    vat = _VAT_SEPARATORS.sub("", value).upper()
+    if not _VAT.match(vat):
+        raise _Invalid("field.vat_id", value=value)
+    return vat
+
+
+def _clean_country(key: str, value: str, region: str) -> str | None:
+    code = value.upper()
+    if not _COUNTRY.match(code):
+        raise _Invalid("field.country", value=value)
+    return code
+
+
+def _clean_name(key: str, value: str, region: str) -> str | None:
+    if not value:
+        raise _Invalid("field.required", field=key)
+    _check_length(key, value)
+    return value
+
+
+def _clean_email(key: str, value: str, region: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return canonical_email(value)
+    except InvalidEmail:
+        raise _Invalid("field.email", value=value) from None
+
+
+def _clean_phone(key: str, value: str, region: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return canonical_phone(value, region)
+    except InvalidPhone:
+        raise _Invalid("field.phone", value=value) from None
+
+
+def _clean_text(key: str, value: str, region: str) -> str | None:
     if not value:
         return None
     _check_length(key, value)
     return value
 
 
+# How each field is cleaned: a value already stripped, in the region a national phone number
+# is read in. Fields not named here are free text of a limited length.
+_COMMON_CLEANERS: dict[str, _Cleaner] = {
+    "name": _clean_name,
+    "email": _clean_email,
+    "phone": _clean_phone,
+}
+_CUSTOMER_CLEANERS: dict[str, _Cleaner] = {
+    **{key: _clean_text for key in CUSTOMER_UPDATE_FIELDS},
+    **_COMMON_CLEANERS,
+    "kind": _choice(KINDS),
+    "language": _choice(LANGUAGES),
+    "status": _choice(SETTABLE_STATUSES),
+    "business_id": _clean_business_id,
+    "vat_id": _clean_vat_id,
+    "country": _clean_country,
+}
+
+
+def _clean_common(key: str, value: str, region: str) -> str | None:
+    return _COMMON_CLEANERS.get(key, _clean_text)(key, value, region)
+
+
 def _check_length(key: str, value: str) -> None:
     limit = MAX_LENGTHS.get(key, 200)
     if len(value) > limit:
         raise _Invalid("field.too_long", field=key, limit=str(limit))
-    if _CONTROL_CHARACTER.search(value):
+    # A printable string has no control characters: one quick test for nearly every value.
+    if not value.isprintable() and _CONTROL_CHARACTER.search(value):
         raise _Invalid("field.control_chars", field=key)
