@@ -16,15 +16,17 @@ Erasure keeps the field names and blanks the values (`blank`), as it blanks `old
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Mapping
 
 # No field is named `*`: a row with this field holds several fields' values.
 PACKED = "*"
+# Built once: `json.dumps` with options builds an encoder per call, a third of its time here.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
-def pack(values: Iterable[tuple[str, str | None]]) -> str:
+def pack(values: Mapping[str, str | None]) -> str:
     """The packed `new_value` for the given fields' values, in their order."""
-    return json.dumps(dict(values), ensure_ascii=False, separators=(",", ":"))
+    return _ENCODER.encode(values)
 
 
 def expand(
@@ -50,4 +52,4 @@ def blank(new: str | None) -> str | None:
     """A packed `new_value` with the fields kept and every value erased."""
     if new is None:
         return None
-    return pack((name, None) for name in json.loads(new))
+    return pack(dict.fromkeys(json.loads(new)))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 from bot import field_history
@@ -47,14 +47,16 @@ class Chunk(NamedTuple):
 class Checked(NamedTuple):
     """A data row after the checks that need neither the database nor the rest of the file.
 
-    A tuple of plain values, so that worker processes return it cheaply.
+    Workers send it as a plain tuple (`check_chunk_plain`; `Checked._make` restores it): a
+    named tuple pickles through a Python-level method per row, and an import pickles and
+    unpickles a million of them.
     """
 
     line: int
     error: tuple[str, dict[str, object]] | None
-    # The non-empty cells as given (what an update applies) and as validated.
-    raw: dict[str, str]
-    cleaned: dict[str, str | None]
+    # The row's cells, stripped, in the file's column order (`given` makes them what an
+    # update applies); () for a row with the wrong number of cells.
+    cells: tuple[str, ...]
     # The folded name (search column, fallback key); "" for a row with an error.
     name_search: str
     number: int | None
@@ -63,7 +65,7 @@ class Checked(NamedTuple):
     fallback: tuple[str, str, str] | None
     # A new customer's columns from `kind` to `language` (`CUSTOMER_VALUES`), defaults
     # filled in, and its history: the given fields as one packed row (`bot.field_history`).
-    values: tuple[object, ...]
+    values: tuple[str | None, ...]
     packed: str
 
 
@@ -85,8 +87,23 @@ CUSTOMER_VALUES = (
 
 
 def check_chunk(columns: list[str], delimiter: str, chunk: Chunk) -> list[Checked]:
-    """Parse and check one batch's lines (a worker process's whole task)."""
+    """Parse and check one batch's lines."""
     return [check_record(columns, record) for record in parse(chunk.lines, delimiter, chunk.offset)]
+
+
+def check_chunk_plain(columns: list[str], delimiter: str, chunk: Chunk) -> list[tuple[object, ...]]:
+    """`check_chunk` as plain tuples, the cheapest to send back (a worker process's task)."""
+    return [tuple(row) for row in check_chunk(columns, delimiter, chunk)]
+
+
+def given(columns: Sequence[str], cells: Sequence[str]) -> dict[str, str]:
+    """The fields a row gives: its non-empty stripped cells by column, without the number.
+
+    An empty cell means "not in the file": it neither sets nor clears a field.
+    """
+    fields = {column: cell for column, cell in zip(columns, cells, strict=True) if cell}
+    fields.pop(NUMBER_COLUMN, None)
+    return fields
 
 
 def check_record(columns: list[str], record: Record) -> Checked:
@@ -96,48 +113,45 @@ def check_record(columns: list[str], record: Record) -> Checked:
             "import.row_cells",
             {"expected": len(columns), "found": len(record.cells)},
         )
-        return Checked(record.line, error, {}, {}, "", None, None, None, (), "")
-    # An empty cell means "not in the file": it neither sets nor clears a field.
-    values: dict[str, str] = {}
-    for column, cell in zip(columns, record.cells, strict=True):
-        text = cell.strip()
-        if text:
-            values[column] = text
-    number_text = values.pop(NUMBER_COLUMN, None)
+        return Checked(record.line, error, (), "", None, None, None, (), "")
+    cells = tuple([cell.strip() for cell in record.cells])
+    values = given(columns, cells)
+    number_text = cells[columns.index(NUMBER_COLUMN)] if NUMBER_COLUMN in columns else ""
     cleaned = clean_customer_fields(values, creating=True)
-    number = parse_number(number_text) if number_text is not None else None
+    number = parse_number(number_text) if number_text else None
     business_id = None if "business_id" in cleaned.errors else cleaned.values.get("business_id")
     problem: tuple[str, dict[str, object]]
     if cleaned.errors:
         # The first field error, with the field named as InvalidInput names it.
         name, first = next(iter(cleaned.errors.items()))
         problem = (first.key, {"field": name, **first.params})
-        return Checked(record.line, problem, values, {}, "", number, business_id, None, (), "")
-    if number_text is not None and number is None:
+        return Checked(record.line, problem, cells, "", number, business_id, None, (), "")
+    if number_text and number is None:
         problem = ("field.customer_number", {"field": NUMBER_COLUMN, "value": number_text})
-        return Checked(record.line, problem, values, {}, "", None, business_id, None, (), "")
-    given = cleaned.values
-    name_search = fold(given.get("name") or "")
+        return Checked(record.line, problem, cells, "", None, business_id, None, (), "")
+    fields = cleaned.values
+    name_search = fold(fields.get("name") or "")
+    email, phone = fields.get("email"), fields.get("phone")
     fallback = None
-    if number_text is None and "business_id" not in values:
-        fallback = fallback_key(name_search, given)
+    if not number_text and "business_id" not in values:
+        fallback = fallback_key(name_search, email, phone)
     row = (
-        given.get("kind") or "company",
-        given["name"],
+        fields.get("kind") or "company",
+        fields["name"],
         name_search,
-        given.get("business_id"),
-        given.get("vat_id"),
-        given.get("email"),
-        given.get("phone"),
-        given.get("street"),
-        given.get("postal_code"),
-        given.get("city"),
-        given.get("country") or "FI",
-        given.get("language") or "fi",
+        fields.get("business_id"),
+        fields.get("vat_id"),
+        email,
+        phone,
+        fields.get("street"),
+        fields.get("postal_code"),
+        fields.get("city"),
+        fields.get("country") or "FI",
+        fields.get("language") or "fi",
     )
-    packed = field_history.pack((k, v) for k, v in given.items() if v is not None)
+    packed = field_history.pack({k: v for k, v in fields.items() if v is not None})
     return Checked(
-        record.line, None, values, given, name_search, number, business_id, fallback, row, packed
+        record.line, None, cells, name_search, number, business_id, fallback, row, packed
     )
 
 
@@ -162,19 +176,23 @@ def parse_number(text: str) -> int | None:
     return int(text)
 
 
-def fallback_keys(name_search: str, values: Mapping[str, str | None]) -> list[tuple[str, str, str]]:
+def fallback_keys(
+    name_search: str, email: str | None, phone: str | None
+) -> list[tuple[str, str, str]]:
     """The keys by which a row without customer number or business ID names a customer:
     the folded name with the e-mail, and with the phone."""
     keys = []
-    if email := values.get("email"):
+    if email:
         keys.append(("name, email", name_search, email))
-    if phone := values.get("phone"):
+    if phone:
         keys.append(("name, phone", name_search, phone))
     return keys
 
 
-def fallback_key(name_search: str, values: Mapping[str, str | None]) -> tuple[str, str, str] | None:
+def fallback_key(
+    name_search: str, email: str | None, phone: str | None
+) -> tuple[str, str, str] | None:
     """How a row without customer number or business ID is recognised on a re-import: by its
     first key (`fallback_keys`)."""
-    keys = fallback_keys(name_search, values)
+    keys = fallback_keys(name_search, email, phone)
     return keys[0] if keys else None

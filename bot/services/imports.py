@@ -31,7 +31,9 @@ from bot.import_rows import (
     Checked,
     Chunk,
     check_chunk,
+    check_chunk_plain,
     fallback_keys,
+    given,
     parse,
     parse_number,
 )
@@ -109,7 +111,7 @@ class ImportService:
                     # never collides with a later row's.
                     tx.bump_counter("customer_number", scan.highest_number)
                 bulk_load = _SqliteBulkLoad.begin(tx.session, total)
-                writer = _BatchWriter(tx, report, bulk_load)
+                writer = _BatchWriter(tx, report, bulk_load, columns)
                 done = 0
                 chunks = _chunks(path, scan)
                 for checked in _checked_batches(columns, scan.delimiter, chunks, workers):
@@ -164,14 +166,15 @@ def _checked_in_order(
     # "spawn": the workers need none of this process's state (engines, threads). They get
     # the batch's raw lines and send back plain tuples, the cheapest things to pickle.
     context = multiprocessing.get_context("spawn")
+    restore = Checked._make
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: collections.deque[Future[list[Checked]]] = collections.deque()
+        pending: collections.deque[Future[list[tuple[object, ...]]]] = collections.deque()
         for chunk in chunks:
-            pending.append(pool.submit(check_chunk, columns, delimiter, chunk))
+            pending.append(pool.submit(check_chunk_plain, columns, delimiter, chunk))
             if len(pending) >= 2 * workers + 1:
-                yield pending.popleft().result()
+                yield list(map(restore, pending.popleft().result()))
         while pending:
-            yield pending.popleft().result()
+            yield list(map(restore, pending.popleft().result()))
 
 
 class _BatchWriter:
@@ -182,8 +185,11 @@ class _BatchWriter:
     updates go through `apply_customer_changes` like `/customer set`.
     """
 
-    def __init__(self, tx: Tx, report: ImportReport, bulk_load: _SqliteBulkLoad | None) -> None:
+    def __init__(
+        self, tx: Tx, report: ImportReport, bulk_load: _SqliteBulkLoad | None, columns: list[str]
+    ) -> None:
         self._tx = tx
+        self._columns = columns
         self._report = report
         self._bulk_load = bulk_load
         self._inserted = 0
@@ -253,7 +259,7 @@ class _BatchWriter:
                     )
             creates.append(row)
             if row.business_id is None:
-                for key in fallback_keys(row.name_search, row.cleaned):
+                for key in fallback_keys(row.name_search, row.values[_EMAIL], row.values[_PHONE]):
                     pending.setdefault(key, (row.line, row.number))
             return
         first = self._touched.setdefault(existing.id, row.line)
@@ -261,7 +267,8 @@ class _BatchWriter:
             raise DomainError("import.duplicate_row", line=first, field=_matched_by(row))
         if existing.status == CustomerStatus.ERASED.value:
             raise DomainError("error.customer_erased", number=existing.number)
-        changed = apply_customer_changes(tx, existing, row.raw, source=Source.IMPORT)
+        fields = given(self._columns, row.cells)
+        changed = apply_customer_changes(tx, existing, fields, source=Source.IMPORT)
         if not changed:
             self._report.unchanged += 1
             return
@@ -345,6 +352,8 @@ _CUSTOMER_COLUMNS = (
     "updated_at",
 )
 _IMPORT = Source.IMPORT.value
+_EMAIL = CUSTOMER_VALUES.index("email")
+_PHONE = CUSTOMER_VALUES.index("phone")
 _HISTORY_COLUMNS = (
     "at",
     "actor",

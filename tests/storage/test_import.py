@@ -107,8 +107,13 @@ def test_one_bad_row_writes_nothing_and_the_report_names_its_line(
     assert count_customers(context) == 0
 
 
+# Big files are checked in worker processes (`workers`); small ones here, unless told.
+IN_PROCESS_AND_IN_A_WORKER = pytest.mark.parametrize("workers", [0, 1], ids=["here", "worker"])
+
+
+@IN_PROCESS_AND_IN_A_WORKER
 def test_skip_invalid_imports_the_good_rows_and_reports_the_rest(
-    tmp_path: Path, importer: ImportService, context: ServiceContext
+    workers: int, tmp_path: Path, importer: ImportService, context: ServiceContext
 ) -> None:
     path = write(
         tmp_path,
@@ -119,7 +124,7 @@ def test_skip_invalid_imports_the_good_rows_and_reports_the_rest(
         f"Gamma Oyj,{GAMMA},\n",
     )
 
-    report = importer.import_customers("import", path, skip_invalid=True)
+    report = importer.import_customers("import", path, skip_invalid=True, workers=workers)
 
     assert report.written
     assert report.created == 2
@@ -144,13 +149,14 @@ def test_reimporting_the_same_file_creates_no_duplicates(
     assert count_customers(context) == 12
 
 
+@IN_PROCESS_AND_IN_A_WORKER
 def test_a_changed_city_updates_the_customer_with_history_source_import(
-    tmp_path: Path, importer: ImportService, customers: CustomerService
+    workers: int, tmp_path: Path, importer: ImportService, customers: CustomerService
 ) -> None:
     importer.import_customers("import", clean_file(tmp_path))
     changed = write(tmp_path, f"name,business_id,city\nBeta Ky,{BETA.replace('-', '')},Turku\n")
 
-    report = importer.import_customers("import", changed)
+    report = importer.import_customers("import", changed, workers=workers)
 
     assert (report.created, report.updated, report.unchanged) == (0, 1, 0)
     assert customers.show(ADMIN, BETA).city == "Turku"
@@ -474,7 +480,9 @@ CONTACT_ROWS = [
 
 
 @pytest.mark.parametrize("register", ["empty", "with a customer"])
+@IN_PROCESS_AND_IN_A_WORKER
 def test_rows_without_identifiers_meet_customers_earlier_batches_created(
+    workers: int,
     register: str,
     tmp_path: Path,
     importer: ImportService,
@@ -489,7 +497,7 @@ def test_rows_without_identifiers_meet_customers_earlier_batches_created(
     path = tmp_path / "contacts.csv"
     write_customers_csv(path, CONTACT_ROWS)
 
-    report = importer.import_customers("import", path, skip_invalid=True)
+    report = importer.import_customers("import", path, skip_invalid=True, workers=workers)
 
     anna, anna_too = (
         customers.find(ADMIN, email).hits[0].number
