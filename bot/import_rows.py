@@ -8,6 +8,8 @@ the services and SQLAlchemy take to import.
 from __future__ import annotations
 
 import csv
+import io
+import marshal
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
@@ -38,18 +40,18 @@ class Record(NamedTuple):
 
 
 class Chunk(NamedTuple):
-    """A batch's physical lines as read from the file, and how many lines came before them."""
+    """A batch's physical lines as read from the file, joined (one string pickles far faster
+    than thousands), and how many lines came before them."""
 
     offset: int
-    lines: list[str]
+    text: str
 
 
 class Checked(NamedTuple):
     """A data row after the checks that need neither the database nor the rest of the file.
 
-    Workers send it as a plain tuple (`check_chunk_plain`; `Checked._make` restores it): a
-    named tuple pickles through a Python-level method per row, and an import pickles and
-    unpickles a million of them.
+    Workers send it as a plain tuple (`check_chunk_marshalled`): a named tuple pickles
+    through a Python-level method per row, and an import sends a million of them.
     """
 
     line: int
@@ -88,12 +90,21 @@ CUSTOMER_VALUES = (
 
 def check_chunk(columns: list[str], delimiter: str, chunk: Chunk) -> list[Checked]:
     """Parse and check one batch's lines."""
-    return [check_record(columns, record) for record in parse(chunk.lines, delimiter, chunk.offset)]
+    # A string read with newline="" splits into the lines the file gave (\n, \r or \r\n).
+    lines = io.StringIO(chunk.text, newline="")
+    return [check_record(columns, record) for record in parse(lines, delimiter, chunk.offset)]
 
 
-def check_chunk_plain(columns: list[str], delimiter: str, chunk: Chunk) -> list[tuple[object, ...]]:
-    """`check_chunk` as plain tuples, the cheapest to send back (a worker process's task)."""
-    return [tuple(row) for row in check_chunk(columns, delimiter, chunk)]
+def check_chunk_marshalled(columns: list[str], delimiter: str, chunk: Chunk) -> bytes:
+    """`check_chunk` as plain tuples in `marshal`'s form (a worker process's task; restore
+    with `unmarshal_checked`). Rows are only strings, numbers, None, tuples and dicts of
+    them, which marshal writes in half the time pickle takes."""
+    return marshal.dumps([tuple(row) for row in check_chunk(columns, delimiter, chunk)])
+
+
+def unmarshal_checked(data: bytes) -> list[Checked]:
+    """The rows `check_chunk_marshalled` sent, from this same Python."""
+    return list(map(Checked._make, marshal.loads(data)))  # noqa: S302 (our own worker's bytes)
 
 
 def given(columns: Sequence[str], cells: Sequence[str]) -> dict[str, str]:

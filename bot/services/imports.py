@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import itertools
+import json
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -31,17 +32,18 @@ from bot.import_rows import (
     Checked,
     Chunk,
     check_chunk,
-    check_chunk_plain,
+    check_chunk_marshalled,
     fallback_keys,
     given,
     parse,
     parse_number,
+    unmarshal_checked,
 )
 from bot.services.customers import apply_customer_changes
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.unit import ServiceContext, Tx
 from storage.models import Counter, Customer, CustomerStatus, Source
-from storage.raw import bound_time
+from storage.raw import bound_time, driver_run
 
 BATCH_SIZE = 2000
 # Files at least this long are validated in worker processes while this one writes.
@@ -164,17 +166,16 @@ def _checked_in_order(
             yield check_chunk(columns, delimiter, chunk)
         return
     # "spawn": the workers need none of this process's state (engines, threads). They get
-    # the batch's raw lines and send back plain tuples, the cheapest things to pickle.
+    # the batch's raw lines as one string and send back plain tuples, marshalled.
     context = multiprocessing.get_context("spawn")
-    restore = Checked._make
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: collections.deque[Future[list[tuple[object, ...]]]] = collections.deque()
+        pending: collections.deque[Future[bytes]] = collections.deque()
         for chunk in chunks:
-            pending.append(pool.submit(check_chunk_plain, columns, delimiter, chunk))
+            pending.append(pool.submit(check_chunk_marshalled, columns, delimiter, chunk))
             if len(pending) >= 2 * workers + 1:
-                yield list(map(restore, pending.popleft().result()))
+                yield unmarshal_checked(pending.popleft().result())
         while pending:
-            yield list(map(restore, pending.popleft().result()))
+            yield unmarshal_checked(pending.popleft().result())
 
 
 class _BatchWriter:
@@ -483,21 +484,14 @@ class _Existing:
         phones = {r.fallback[2] for r in rows if r.fallback and r.fallback[0] == "name, phone"}
         by_fallback: dict[tuple[str, str, str], list[Customer]] = {}
         for kind, column, values in (
-            ("name, email", Customer.email, emails),
-            ("name, phone", Customer.phone, phones),
+            ("name, email", "email", emails),
+            ("name, phone", "phone", phones),
         ):
-            if not values:
+            ids = _without_business_id(session, column, values)
+            if not ids:
                 continue
-            # Only the e-mail or phone goes into the WHERE clause: given `business_id IS NULL`
-            # too, SQLite walks the business ID index through every customer without one (a
-            # fifth of the register), once per batch; the few rows found are filtered here.
-            query = select(Customer).where(column.in_(values)).order_by(Customer.number)
+            query = select(Customer).where(Customer.id.in_(ids)).order_by(Customer.number)
             for customer in session.execute(query).scalars():
-                if (
-                    customer.business_id is not None
-                    or customer.status == CustomerStatus.ERASED.value
-                ):
-                    continue
                 value = customer.email if kind == "name, email" else customer.phone
                 key = (kind, customer.name_search, value or "")
                 by_fallback.setdefault(key, []).append(customer)
@@ -528,6 +522,34 @@ class _Existing:
             # A customer an earlier row of this batch creates.
             raise DomainError("import.duplicate_row", line=created[0], field=row.fallback[0])
         return matches[0] if matches else None
+
+
+def _without_business_id(session: Session, column: str, values: set[str]) -> list[int]:
+    """The ids of the customers without business ID, not erased, whose `column` (e-mail or
+    phone) is one of `values`: the ones a row without identifiers can name.
+
+    Most batches find none, so this asks at the driver level (an ORM query with an IN list
+    of hundreds of values cost more to build than to run) and only the few found are loaded.
+    Only the e-mail or phone goes into the WHERE clause: given `business_id IS NULL` too,
+    SQLite walks the business ID index through every customer without one (a fifth of the
+    register), once per batch.
+    """
+    if not values:
+        return []
+    session.flush()  # the batch before may have changed an e-mail or phone
+    connection = session.connection()
+    dialect = connection.dialect
+    listed: object
+    if dialect.name == "postgresql":
+        matches, listed = "= ANY(:values)", list(values)
+    else:
+        matches, listed = "IN (SELECT value FROM json_each(:values))", json.dumps([*values])
+    # `column` is "email" or "phone", never text from the file.
+    sql = f"SELECT id, business_id, status FROM customer WHERE {column} {matches}"  # noqa: S608
+    driver = connection.connection.driver_connection
+    rows = driver_run(driver, dialect, sql, {"values": listed})
+    erased = CustomerStatus.ERASED.value
+    return [cid for cid, business_id, status in rows if business_id is None and status != erased]
 
 
 def _take_numbers(tx: Tx, count: int) -> range:
@@ -639,10 +661,10 @@ def _chunks(path: Path, scan: _Scan) -> Iterator[Chunk]:
             pass
         start = scan.header_end
         for end in scan.batch_ends:
-            yield Chunk(start, list(itertools.islice(lines, end - start)))
+            yield Chunk(start, "".join(itertools.islice(lines, end - start)))
             start = end
         if scan.records % scan.batch_size:
-            yield Chunk(start, list(lines))
+            yield Chunk(start, "".join(lines))
 
 
 def _check_header(header: Sequence[str]) -> list[str]:
