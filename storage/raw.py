@@ -21,19 +21,24 @@ from sqlalchemy.exc import DBAPIError
 
 from storage.models import UtcDateTime
 
+# One statement's values: a mapping for `:name` placeholders, or many of them (executemany),
+# or many rows of positional values for a statement already in the driver's style (`?`).
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | Sequence[Sequence[Any]]
+
 _NAMED = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 
 
 @lru_cache(maxsize=1024)
 def for_driver(sql: str, paramstyle: str) -> str:
-    """`sql` with `:name` placeholders in the driver's own parameter style."""
+    """`sql` with `:name` placeholders, or `?` for positional values, in the driver's own
+    parameter style. Neither `?` nor `%` may appear in it but as a placeholder."""
     if paramstyle in ("named", "qmark"):
         # sqlite3 accepts `:name` with a mapping whatever its default style is.
         return sql
     if paramstyle == "pyformat":
         if "%" in sql:
             raise ValueError("a literal % would be read as a placeholder; pass it as a value")
-        return _NAMED.sub(r"%(\1)s", sql)
+        return _NAMED.sub(r"%(\1)s", sql).replace("?", "%s")
     raise ValueError(f"unsupported parameter style {paramstyle!r}")
 
 
@@ -41,7 +46,7 @@ def driver_run(
     driver_connection: Any,
     dialect: Dialect,
     sql: str,
-    params: Mapping[str, Any] | Sequence[Mapping[str, Any]],
+    params: Params,
 ) -> list[tuple[Any, ...]]:
     """Execute hand-written `sql` (`:name` placeholders) on a cursor of the DBAPI connection,
     inside its transaction; a sequence of mappings is executemany. Returns the rows, if any.
@@ -66,7 +71,7 @@ def driver_run(
 def driver_run_all(
     driver_connection: Any,
     dialect: Dialect,
-    statements: Sequence[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]],
+    statements: Sequence[tuple[str, Params]],
 ) -> list[tuple[Any, ...]]:
     """Statements one after another; the rows of the last that yields a result set (a SELECT
     among BEGIN, SET and COMMIT). On PostgreSQL they go together in one round trip (psycopg's
@@ -78,7 +83,7 @@ def driver_run_all(
 def driver_run_each(
     driver_connection: Any,
     dialect: Dialect,
-    statements: Sequence[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]],
+    statements: Sequence[tuple[str, Params]],
 ) -> list[list[tuple[Any, ...]] | None]:
     """`driver_run_all`, with the rows of every statement (None where it yields no result
     set)."""
@@ -113,9 +118,7 @@ def driver_run_each(
         ) from error
 
 
-def _execute(
-    cursor: Any, statement: str, params: Mapping[str, Any] | Sequence[Mapping[str, Any]]
-) -> None:
+def _execute(cursor: Any, statement: str, params: Params) -> None:
     if isinstance(params, Mapping):
         cursor.execute(statement, params)
     else:

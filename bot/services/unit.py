@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.permissions import Permission, Role, allows
 from bot.services.errors import DomainError, NotStaff, PermissionRefused
 from storage.models import AuditHead, Counter, FieldChange, StaffMember
-from storage.raw import bound_time, driver_run, driver_run_all, driver_run_each
+from storage.raw import Params, bound_time, driver_run, driver_run_all, driver_run_each
 
 Clock = Callable[[], dt.datetime]
 
@@ -28,6 +28,8 @@ _INSERT_LINK = (
     " (seq, at, actor, action, outcome, customer_number, detail, prev_hash, hash)"
     " VALUES (:seq, :at, :actor, :action, :outcome, :number, :detail, :prev, :hash)"
 )
+# The same with positional placeholders, for many rows.
+_INSERT_LINKS = _INSERT_LINK.split(" VALUES ")[0] + " VALUES (" + ", ".join(["?"] * 9) + ")"
 _READ_HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1"
 _LOCK_HEAD = _READ_HEAD + " FOR UPDATE"
 _MOVE_HEAD = "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"
@@ -439,15 +441,24 @@ def _append_in_two_round_trips(
 
 def _link_writes(
     dialect: Dialect, seq: int, previous: str, actor: str, now: dt.datetime, links: list[_Links]
-) -> list[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]]:
+) -> list[tuple[str, Params]]:
     """The statements that append `links` after the head (`seq`, `previous`) and move the
     head; none when there are no links."""
     at = bound_time(dialect, now)
-    writes: list[tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]]]] = []
+    writes: list[tuple[str, Params]] = []
     for action, numbers, detail, outcome in links:
         chain = list(chain_links(previous, seq, now, actor, action, outcome, numbers, detail))
-        rows = [
-            {
+        if len(chain) > 1:
+            # Many links (an import's, one per customer): positional rows bind in a third
+            # less time than mappings, which matters at a million.
+            rows = [
+                (link_seq, at, actor, action, outcome, number, detail, prev, digest)
+                for link_seq, number, prev, digest in chain
+            ]
+            writes.append((_INSERT_LINKS, rows))
+        else:
+            ((link_seq, number, prev, digest),) = chain
+            link = {
                 "seq": link_seq,
                 "at": at,
                 "actor": actor,
@@ -458,9 +469,7 @@ def _link_writes(
                 "prev": prev,
                 "hash": digest,
             }
-            for link_seq, number, prev, digest in chain
-        ]
-        writes.append((_INSERT_LINK, rows if len(rows) > 1 else rows[0]))
+            writes.append((_INSERT_LINK, link))
         seq, _, _, previous = chain[-1]
     if not writes:
         return []
