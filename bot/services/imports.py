@@ -7,11 +7,12 @@ audited under the actor it is given and recorded in the history with source `imp
 from __future__ import annotations
 
 import collections
+import csv
 import itertools
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from bot.import_rows import (
     BadCsv,
     Checked,
     Chunk,
+    Record,
     check_chunk,
     check_chunk_marshalled,
     fallback_keys,
@@ -610,6 +612,7 @@ def _scan_csv(path: Path) -> _Scan:
     """Check the whole file can be read before anything is written; count its data records
     and note where each batch of BATCH_SIZE records ends."""
     batch_size = BATCH_SIZE
+    quoted = _has_quotes(path)
     with _open(path) as handle:
         try:
             header_line = ""
@@ -626,7 +629,8 @@ def _scan_csv(path: Path) -> _Scan:
             records = 0
             highest: int | None = None
             number_index: int | None = None
-            for record in parse(handle, delimiter):
+            found = parse(handle, delimiter) if quoted else _unquoted_records(handle, delimiter)
+            for record in found:
                 if header is None:
                     header, header_end = record.cells, record.end
                     names = [name.strip().lower() for name in header]
@@ -647,6 +651,31 @@ def _scan_csv(path: Path) -> _Scan:
     if header is None:
         raise DomainError("import.empty")
     return _Scan(header, delimiter, records, highest, header_end, batch_size, batch_ends)
+
+
+def _has_quotes(path: Path) -> bool:
+    """Whether the file holds a quote or NUL character anywhere, read as bytes (a quick
+    pass: UTF-8 never has these bytes inside another character)."""
+    try:
+        with path.open("rb") as raw:
+            while block := raw.read(1 << 20):
+                if b'"' in block or b"\0" in block:
+                    return True
+    except OSError:
+        return True  # `_open` reports why
+    return False
+
+
+def _unquoted_records(lines: Iterable[str], delimiter: str) -> Iterator[Record]:
+    """`parse`'s records of lines without quotes or NUL, where a record is one line: the
+    same records in a fraction of the time the CSV reader takes to scan a file."""
+    limit = csv.field_size_limit()
+    for number, line in enumerate(lines, 1):
+        if line.replace(delimiter, "").strip():
+            cells = line.rstrip("\r\n").split(delimiter)
+            if len(line) > limit and max(map(len, cells)) > limit:
+                raise BadCsv(number)  # as the CSV reader refuses a field that long
+            yield Record(number, number, cells)
 
 
 def _chunks(path: Path, scan: _Scan) -> Iterator[Chunk]:

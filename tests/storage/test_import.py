@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.business_id import canonical_business_id, check_digit
 from bot.contact import canonical_phone
 from bot.demo_data import generate_customers, seed_demo_register, write_customers_csv
+from bot.import_rows import parse
 from bot.services import Services, imports
 from bot.services.customers import CustomerService
 from bot.services.errors import DomainError
@@ -511,3 +515,30 @@ def test_rows_without_identifiers_meet_customers_earlier_batches_created(
     ]
     assert report.created == 5
     assert customers.find(ADMIN, "daniel@example.fi").total == 1
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(
+    text=st.text(alphabet="ab ä1,;\t\r\n", max_size=80),
+    delimiter=st.sampled_from([",", ";"]),
+)
+def test_a_file_without_quotes_splits_into_the_records_the_csv_reader_finds(
+    text: str, delimiter: str
+) -> None:
+    """The scan reads a file without quote characters line by line: the same records, with
+    the same line numbers, as the CSV reader's."""
+    by_reader = list(parse(io.StringIO(text, newline=""), delimiter))
+    by_lines = list(imports._unquoted_records(io.StringIO(text, newline=""), delimiter))
+
+    assert by_lines == by_reader
+
+
+def test_a_file_with_quotes_is_scanned_by_the_csv_reader(tmp_path: Path) -> None:
+    """A quoted cell may hold the delimiter and line breaks: one record of three lines."""
+    path = write(tmp_path, 'name,city\n"Acme, Oy","Helsinki\n\nItä"\nBeta Ky,Oulu\n')
+
+    scan = imports._scan_csv(path)
+
+    assert (scan.records, scan.header) == (2, ["name", "city"])
+    assert imports._has_quotes(path)
+    assert not imports._has_quotes(clean_file(tmp_path))
