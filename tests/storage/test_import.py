@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from pathlib import Path
@@ -542,3 +543,24 @@ def test_a_file_with_quotes_is_scanned_by_the_csv_reader(tmp_path: Path) -> None
     assert (scan.records, scan.header) == (2, ["name", "city"])
     assert imports._has_quotes(path)
     assert not imports._has_quotes(clean_file(tmp_path))
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(
+    tmp_path: Path, importer: ImportService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import tunes the collector for its batches (`_collector_spared`) and undoes it,
+    also when writing a batch fails."""
+    thresholds = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    importer.import_customers("import", clean_file(tmp_path))
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
+
+    def fail(*args: object) -> None:
+        assert gc.get_threshold() != thresholds  # tuned while the batches are written
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(imports._BatchWriter, "write", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        importer.import_customers("import", clean_file(tmp_path))
+
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
