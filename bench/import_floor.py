@@ -73,7 +73,7 @@ def main() -> None:
             c[0],
             c[0],
             field_history.PACKED,
-            field_history.pack((f, r[f]) for f in fields if r[f]),
+            field_history.pack({f: r[f] for f in fields if r[f]}),
         )
         for c, r in zip(customers, rows, strict=True)
     ]
