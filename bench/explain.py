@@ -68,7 +68,7 @@ def main() -> None:
                 captured.append((label[0], statement, params, no_seqscan))
         return read(look, statements)
 
-    Look.read_then_audit = capture_find  # type: ignore[method-assign]
+    Look.read_then_audit = capture_find  # type: ignore[method-assign,assignment]
 
     def run(name: str, call: Any) -> None:
         label[0] = name

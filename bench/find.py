@@ -62,8 +62,10 @@ def queries(url: str, rng: random.Random) -> tuple[list[str], list[str]]:
         finds.append(words[0][1:5])  # a fragment inside a word
         if business_id:
             finds.append(business_id.replace("-", ""))
-        finds.append("0" + phone[4:])  # national format
-        finds.append(email)
+        if phone:
+            finds.append("0" + phone[4:])  # national format
+        if email:
+            finds.append(email)
         finds.append(str(number))
     finds += [contact, "oy", "rakennus oy"]
     shows = [str(number) for number, *_ in rows]

@@ -77,7 +77,7 @@ def main() -> None:
             fake = stack.enter_context(FakeSlack())
             env = {"SLACK_API_URL": fake.api_url, "REGBOT_REMINDER_CHANNEL": CHANNEL}
             ports = [
-                stack.enter_context(running_server(url, threads=8, fake=fake, **env))[0]
+                stack.enter_context(running_server(url, threads=8, fake=fake, args=(), **env))[0]
                 for _ in range(args.instances)
             ]
             stop = time.monotonic() + args.seconds
