@@ -180,6 +180,18 @@ def parse(lines: Iterable[str], delimiter: str, offset: int = 0) -> Iterator[Rec
         raise BadCsv(offset + last_line + 1) from None
 
 
+def parse_unquoted(lines: Iterable[str], delimiter: str) -> Iterator[Record]:
+    """`parse` for lines without quote or NUL characters, where a record is one line: the
+    same records in a fraction of the time the CSV reader takes."""
+    limit = csv.field_size_limit()
+    for number, line in enumerate(lines, 1):
+        if line.replace(delimiter, "").strip():
+            cells = line.rstrip("\r\n").split(delimiter)
+            if len(line) > limit and max(map(len, cells)) > limit:
+                raise BadCsv(number)  # as the CSV reader refuses a field that long
+            yield Record(number, number, cells)
+
+
 def parse_number(text: str) -> int | None:
     """A customer number from a cell: 1 to 9 999 999, else None."""
     if not _CUSTOMER_NUMBER.match(text) or int(text) == 0:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.business_id import canonical_business_id, check_digit
 from bot.contact import canonical_phone
 from bot.demo_data import generate_customers, seed_demo_register, write_customers_csv
-from bot.import_rows import parse
+from bot.import_rows import parse, parse_unquoted
 from bot.services import Services, imports
 from bot.services.customers import CustomerService
 from bot.services.errors import DomainError
@@ -529,7 +529,7 @@ def test_a_file_without_quotes_splits_into_the_records_the_csv_reader_finds(
     """The scan reads a file without quote characters line by line: the same records, with
     the same line numbers, as the CSV reader's."""
     by_reader = list(parse(io.StringIO(text, newline=""), delimiter))
-    by_lines = list(imports._unquoted_records(io.StringIO(text, newline=""), delimiter))
+    by_lines = list(parse_unquoted(io.StringIO(text, newline=""), delimiter))
 
     assert by_lines == by_reader
 
