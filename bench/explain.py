@@ -57,18 +57,18 @@ def main() -> None:
     for each in watched:
         event.listen(each, "before_cursor_execute", capture)
 
-    read = Look.read_then_audit
+    read = Look.read_listed
 
-    def capture_find(look: Look, statements: Any) -> Any:
+    def capture_find(look: Look, statements: Any, action: str, detail: str) -> Any:
         """find's statements, which go to the driver (`Look`), with their planner setting."""
         no_seqscan = any(sql.startswith("SET LOCAL enable_seqscan") for sql, _ in statements)
         for sql, params in statements:
             if sql.startswith(("SELECT", "WITH")):
                 statement = for_driver(sql, engine.dialect.paramstyle)
                 captured.append((label[0], statement, params, no_seqscan))
-        return read(look, statements)
+        return read(look, statements, action, detail)
 
-    Look.read_then_audit = capture_find  # type: ignore[method-assign,assignment]
+    Look.read_listed = capture_find  # type: ignore[method-assign,assignment]
 
     def run(name: str, call: Any) -> None:
         label[0] = name
@@ -91,7 +91,7 @@ def main() -> None:
     run("home requests", lambda: services.requests.home(ADMIN))
     for each in watched:
         event.remove(each, "before_cursor_execute", capture)
-    Look.read_then_audit = read  # type: ignore[method-assign]
+    Look.read_listed = read  # type: ignore[method-assign]
 
     flagged = 0
     with engine.connect() as conn:

@@ -61,14 +61,7 @@ def chain_links(
     """(seq, customer number, previous hash, hash) of the links that follow `seq`, one per
     customer number, all else alike: `link_hash`'s hashes, with the fields every link shares
     encoded once rather than once per link (a bulk import appends a link per row)."""
-    # link_hash's canonical JSON: keys sorted (action, actor, at, customer, detail, outcome,
-    # seq), no spaces, ASCII only, as json.dumps writes each value alone.
-    when = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    head = (
-        f'{{"action":{json.dumps(action)},"actor":{json.dumps(actor)},'
-        f'"at":{json.dumps(when)},"customer":'
-    )
-    tail = f',"detail":{json.dumps(detail)},"outcome":{json.dumps(outcome)},"seq":'
+    head, tail = canonical_affixes(at, actor, action, outcome, detail)
     for number in customer_numbers:
         seq += 1
         customer = "null" if number is None else str(int(number))
@@ -76,6 +69,26 @@ def chain_links(
         digest = hashlib.sha256(f"{prev_hash}|{canonical}".encode()).hexdigest()
         yield seq, number, prev_hash, digest
         prev_hash = digest
+
+
+def canonical_affixes(
+    at: dt.datetime, actor: str, action: str, outcome: str, detail: str | None
+) -> tuple[str, str]:
+    """`link_hash`'s canonical JSON of a link, but for its customer number and seq: the text
+    before the number, and the text between it and the seq (the JSON then ends with `}`).
+
+    Keys sorted (action, actor, at, customer, detail, outcome, seq), no spaces, ASCII only,
+    as json.dumps writes each value alone. The hash is then SHA-256 of
+    `{previous hash}|{head}{number or null}{tail}{seq}}}`, which PostgreSQL can compute too
+    (`bot.services.unit`, links appended in the statement that lists the customers).
+    """
+    when = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    head = (
+        f'{{"action":{json.dumps(action)},"actor":{json.dumps(actor)},'
+        f'"at":{json.dumps(when)},"customer":'
+    )
+    tail = f',"detail":{json.dumps(detail)},"outcome":{json.dumps(outcome)},"seq":'
+    return head, tail
 
 
 @dataclass(frozen=True)

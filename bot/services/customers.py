@@ -204,9 +204,8 @@ class CustomerService:
             look.authorize(Permission.VIEW_BASIC, "customer.find")
             if len(fold(query)) < 2 and not query.isdigit():
                 raise DomainError("error.find_too_short")
-            hits, total = find_matches(look, query)
-            look.audit_many(
-                "customer.find", [hit.number for hit in hits], detail="listed in search results"
+            hits, total = find_matches(
+                look, query, "customer.find", detail="listed in search results"
             )
             if total > FIND_COUNT_CAP:
                 return FindResult(hits=hits, total=FIND_COUNT_CAP, capped=True)

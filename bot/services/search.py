@@ -112,15 +112,19 @@ class _Statement:
             "WITH " + ", ".join(ctes) + f", ways AS ({ways}),"
             " best AS (SELECT customer_id, min(rank) AS rank FROM ways GROUP BY customer_id)"
             " SELECT c.number, c.name, c.kind, c.business_id, c.city, c.status,"
-            " count(*) OVER () AS total"
+            " count(*) OVER () AS total,"
+            " row_number() OVER (ORDER BY best.rank, c.name_search, c.number) AS ordinal"
             " FROM best JOIN customer c ON c.id = best.customer_id"
             f" ORDER BY best.rank, c.name_search, c.number LIMIT {FIND_LIMIT}"
         )
 
 
-def find_matches(look: Look, query: str) -> tuple[list[CustomerSummary], int]:
+def find_matches(
+    look: Look, query: str, action: str, detail: str
+) -> tuple[list[CustomerSummary], int]:
     """The best FIND_LIMIT matches, and how many customers matched in all (up to the caps):
-    by identifier if the text is one, else by name."""
+    by identifier if the text is one, else by name. Each customer listed is audited as
+    `action` with `detail` (`Look.read_listed`)."""
     dialect = look.dialect.name
     text = query.strip()
     for add_ways in (_add_identifier_ways, _add_name_ways):
@@ -138,7 +142,7 @@ def find_matches(look: Look, query: str) -> tuple[list[CustomerSummary], int]:
         statements.append((statement.sql(), statement.params))
         rows = cast(
             "list[tuple[int, str, str, str | None, str | None, str, int]]",
-            look.read_then_audit(statements),
+            look.read_listed(statements, action, detail),
         )
         if rows:
             return [CustomerSummary(*row[:6]) for row in rows], rows[0][6]

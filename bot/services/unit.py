@@ -14,12 +14,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.util import identity_key
 
-from bot.audit_chain import chain_links
+from bot.audit_chain import canonical_affixes, chain_links
 from bot.config import Settings
 from bot.permissions import Permission, Role, allows
 from bot.services.errors import DomainError, NotStaff, PermissionRefused
 from storage.models import AuditHead, Counter, FieldChange, StaffMember
-from storage.raw import Params, bound_time, driver_run, driver_run_all, driver_run_each
+from storage.raw import Params, bound_time, driver_run, driver_run_all
 
 Clock = Callable[[], dt.datetime]
 
@@ -33,6 +33,40 @@ _INSERT_LINKS = _INSERT_LINK.split(" VALUES ")[0] + " VALUES (" + ", ".join(["?"
 _READ_HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1"
 _LOCK_HEAD = _READ_HEAD + " FOR UPDATE"
 _MOVE_HEAD = "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"
+# PostgreSQL: a listing of customers (`{listing}`, numbered by its `ordinal` column) and one
+# audit link per customer listed, in one statement (`Look.read_listed`). The head is locked
+# only once the listing is read, and only if it lists anyone: the one-time filter on `hits`
+# runs before the head's row is fetched. Each link's hash is `link_hash`'s, the canonical
+# JSON put together from the affixes Python wrote (`canonical_affixes`), so `regbot audit
+# verify` checks these links as any other. The INSERT and UPDATE run to completion whatever
+# the final SELECT reads, and commit with it.
+_LISTED_AND_AUDITED = """WITH RECURSIVE hits AS MATERIALIZED ({listing}),
+head AS (
+    SELECT seq, hash FROM audit_head
+    WHERE id = 1 AND (SELECT count(*) FROM hits) > 0
+    FOR UPDATE
+),
+chain (ordinal, seq, number, prev, hash) AS (
+    SELECT 0::bigint, seq::bigint, NULL::bigint, NULL::text, hash::text FROM head
+    UNION ALL
+    SELECT hits.ordinal, chain.seq + 1, hits.number::bigint, chain.hash,
+        encode(sha256(convert_to(
+            chain.hash || '|' || :audit_head || hits.number::text || :audit_tail
+            || (chain.seq + 1)::text || '}', 'UTF8')), 'hex')
+    FROM chain JOIN hits ON hits.ordinal = chain.ordinal + 1
+),
+added AS (
+    INSERT INTO audit_event
+        (seq, at, actor, action, outcome, customer_number, detail, prev_hash, hash)
+    SELECT seq, :audit_at, :audit_actor, :audit_action, 'ok', number, :audit_detail, prev, hash
+    FROM chain WHERE ordinal > 0
+),
+moved AS (
+    UPDATE audit_head SET seq = last.seq, hash = last.hash
+    FROM (SELECT seq, hash FROM chain ORDER BY ordinal DESC LIMIT 1) AS last
+    WHERE audit_head.id = 1 AND last.seq > audit_head.seq
+)
+SELECT * FROM hits ORDER BY ordinal"""
 
 SYSTEM_ACTOR = "system"
 
@@ -95,11 +129,10 @@ class ServiceContext:
 
         Its reads run on SQLite in a query-only transaction beside the writer. On PostgreSQL
         the connection is in autocommit mode, so a read is a statement of its own (BEGIN and
-        COMMIT are round trips), and the last read (`Look.read_then_audit`) opens the
-        transaction that appends the links, locking the audit head after it; the links go
-        in one more round trip (`Look.commit_links`). Without the ORM's sessions and
-        SQLAlchemy's connections the request touches far less code, which is what a lone
-        command waits on (docs/BENCHMARKS.md).
+        COMMIT are round trips), and a listing (`Look.read_listed`) appends its links in the
+        statement that reads it: one round trip for the whole of `/customer find`. Without
+        the ORM's sessions and SQLAlchemy's connections the request touches far less code,
+        which is what a lone command waits on (docs/BENCHMARKS.md).
         """
         now = self.clock()
         engine = self.reading_engine or self.engine
@@ -114,7 +147,6 @@ class ServiceContext:
                 finally:
                     if engine.dialect.name != "postgresql":
                         driver.rollback()
-                look.commit_links()
         finally:
             if links:
                 self._append_apart(actor, now, links)
@@ -221,8 +253,6 @@ class Look:
     now: dt.datetime
     settings: Settings
     links: list[_Links]
-    # PostgreSQL: the audit head (seq, hash), locked in the transaction `read_then_audit` began.
-    head: tuple[int, str] | None = None
 
     def run(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         return driver_run(self.driver, self.dialect, sql, params)
@@ -230,36 +260,43 @@ class Look:
     def run_all(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> list[tuple[Any, ...]]:
         return driver_run_all(self.driver, self.dialect, statements)
 
-    def read_then_audit(
-        self, statements: Sequence[tuple[str, Mapping[str, Any]]]
+    def read_listed(
+        self,
+        statements: Sequence[tuple[str, Mapping[str, Any]]],
+        action: str,
+        detail: str,
     ) -> list[tuple[Any, ...]]:
-        """The use case's last reads (`run_all`). On PostgreSQL they open the transaction that
-        will append its links and lock the audit head after them, all in one round trip, so
-        the links then take one more (`commit_links`) instead of two. The lock is taken after
-        the reads: they never hold up another process's links. Called again, it starts over."""
-        if self.dialect.name != "postgresql":
-            return self.run_all(statements)
-        # Nothing is written before the links, so COMMIT ends a transaction as ROLLBACK
-        # would, without making psycopg forget every statement it has prepared.
-        again: list[tuple[str, Mapping[str, Any]]] = [("COMMIT", {})] if self.head else []
-        results = driver_run_each(
-            self.driver, self.dialect, [*again, ("BEGIN", {}), *statements, (_LOCK_HEAD, {})]
-        )
-        ((seq, previous),) = cast("list[tuple[int, str]]", results[-1])
-        self.head = (seq, previous)
-        return next((rows for rows in reversed(results[:-1]) if rows is not None), [])
+        """The rows of a listing of customers (`run_all`), with one audit link `action` per
+        row listed: the last statement is a SELECT whose first column is the customer
+        number, with an `ordinal` column numbering its rows from 1 in the order given.
 
-    def commit_links(self) -> None:
-        """With the head locked (`read_then_audit`): the links, the head and COMMIT in one
-        round trip, or (nothing written) COMMIT when there are none. Else the links are
-        appended after the use case (`ServiceContext.looking`)."""
-        if self.head is None:
-            return
-        seq, previous = self.head
-        writes = _link_writes(self.dialect, seq, previous, self.actor, self.now, self.links)
-        driver_run_all(self.driver, self.dialect, [*writes, ("COMMIT", {})])
-        self.head = None
-        self.links.clear()
+        On PostgreSQL (with no other links pending) the links are appended by the listing's
+        statement itself, its hashes computed by the server from the same canonical form
+        (`canonical_affixes`), and committed with it: BEGIN, the statements and COMMIT go in
+        one round trip. The audit head is locked only after the listing is read, so a slow
+        search never holds up another process's links. Elsewhere the links join the others,
+        appended after the use case (`ServiceContext.looking`).
+        """
+        if self.dialect.name != "postgresql" or self.links:
+            rows = self.run_all(statements)
+            if rows:
+                self.links.append((action, [row[0] for row in rows], detail, "ok"))
+            return rows
+        *before, (listing, params) = statements
+        head, tail = canonical_affixes(self.now, self.actor, action, "ok", detail)
+        audited = {
+            **params,
+            "audit_at": bound_time(self.dialect, self.now),
+            "audit_actor": self.actor,
+            "audit_action": action,
+            "audit_detail": detail,
+            "audit_head": head,
+            "audit_tail": tail,
+        }
+        sql = _LISTED_AND_AUDITED.replace("{listing}", listing)
+        return driver_run_all(
+            self.driver, self.dialect, [("BEGIN", {}), *before, (sql, audited), ("COMMIT", {})]
+        )
 
     def role_of(self, user_id: str) -> Role | None:
         """The user's role: bootstrap admins from settings, else the staff table."""
@@ -279,11 +316,6 @@ class Look:
         detail, error = refusal(role, permission)
         self.links.append((action, [customer_number], detail, "refused"))
         raise error
-
-    def audit_many(self, action: str, customer_numbers: list[int], *, detail: str) -> None:
-        """One audit link per customer (identifiers only)."""
-        if customer_numbers:
-            self.links.append((action, list(customer_numbers), detail, "ok"))
 
 
 @dataclass

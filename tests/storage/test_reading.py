@@ -212,3 +212,80 @@ def test_a_look_that_fails_in_a_pipeline_does_not_poison_its_connection(
         look("SELECT no_such_column AS found FROM customer", "SELECT 2 AS after")
     for _ in range(3):
         look("SELECT 1 AS found", "SELECT 2 AS after")
+
+
+def test_finds_in_many_threads_audit_each_customer_listed_once_in_listing_order(
+    services: Services,
+) -> None:
+    """On PostgreSQL a find's links are appended by its own statement, their hashes computed
+    by the server: finds racing each other still make one unbroken chain, one link per
+    customer listed, each find's links together and in the order its reply lists them."""
+    for index in range(12):
+        services.customers.create(ADMIN, {"name": f"Ketjukauppa {index:02d} Oy"})
+    for index in range(4):
+        services.customers.create(ADMIN, {"name": f"Ketjuliike {index} Oy"})
+    listed: list[list[int]] = []
+    failures: list[BaseException] = []
+
+    def find_all(text_: str) -> None:
+        try:
+            for _ in range(6):
+                listed.append([hit.number for hit in services.customers.find(ADMIN, text_).hits])
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    texts = ["ketjukauppa", "ketjuliike", "olematon", "ketjukauppa"]
+    threads = [threading.Thread(target=find_all, args=(t,)) for t in texts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert sorted(map(len, listed)) == [0] * 6 + [4] * 6 + [10] * 12
+    assert services.audit.verify().ok
+    with services.context.transaction(ADMIN) as tx:
+        numbers = list(
+            tx.session.execute(
+                text(
+                    "SELECT customer_number FROM audit_event"
+                    " WHERE action = 'customer.find' ORDER BY seq"
+                )
+            ).scalars()
+        )
+    # Cut the links into the listings, in whatever order the finds took turns.
+    remaining = [each for each in listed if each]
+    while numbers:
+        listing = next(each for each in remaining if numbers[: len(each)] == each)
+        remaining.remove(listing)
+        numbers = numbers[len(listing) :]
+    assert remaining == []
+
+
+def test_a_find_that_lists_nobody_does_not_wait_for_the_audit_head(
+    services: Services, engine: Engine
+) -> None:
+    """On PostgreSQL the head is locked only when a find lists someone: with another
+    transaction holding it, a find that finds nobody answers at once, and one that finds
+    someone waits its turn."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite a find's links are appended after its reads, apart")
+    services.customers.create(ADMIN, {"name": "Jonottaja Oy"})
+    answered: list[str] = []
+
+    def find(text_: str) -> None:
+        services.customers.find(ADMIN, text_)
+        answered.append(text_)
+
+    with engine.connect() as holder:
+        holder.exec_driver_sql("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
+        finds = [threading.Thread(target=find, args=(t,)) for t in ("olematon", "jonottaja")]
+        for thread in finds:
+            thread.start()
+        time.sleep(1.0)
+        # The find that lists nobody has answered; the other waits for the head.
+        assert answered == ["olematon"]
+        holder.rollback()
+    for thread in finds:
+        thread.join(timeout=10)
+    assert len(answered) == 2
+    assert services.audit.verify().ok
