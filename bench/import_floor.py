@@ -90,8 +90,10 @@ def main() -> None:
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute(f"PRAGMA cache_size=-{512 * 1024}")
+    # The checkpoint that would follow COMMIT is timed on its own (same PASSIVE kind).
+    conn.execute("PRAGMA wal_autocheckpoint=0")
     spent = dict.fromkeys(
-        ("customer", "search index", "history", "audit", "indexes", "commit"), 0.0
+        ("customer", "search index", "history", "audit", "indexes", "commit", "checkpoint"), 0.0
     )
     started = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
@@ -143,6 +145,9 @@ def main() -> None:
     began = time.perf_counter()
     conn.execute("COMMIT")
     spent["commit"] = time.perf_counter() - began
+    began = time.perf_counter()
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    spent["checkpoint"] = time.perf_counter() - began
     total = time.perf_counter() - started
     conn.close()
     drop_database(url)
