@@ -105,6 +105,15 @@ class _Statement:
             # A way that a later way's LIMIT reads is worked out once, not twice.
             materialized = "MATERIALIZED " if i in guarding else ""
             ctes.append(f"w{i} AS {materialized}({select} LIMIT {limit})")
+        order = "best.rank, c.name_search, c.number"
+        # PostgreSQL numbers the rows for the audit links its statement appends
+        # (`Look.read_listed`), in the same sort. SQLite has no use for it, and its window
+        # would sort every candidate a second time (0.38 -> 0.69 ms for `virtanen`).
+        ordinal = (
+            f", row_number() OVER (ORDER BY {order}) AS ordinal"
+            if self.dialect == "postgresql"
+            else ""
+        )
         ways = " UNION ALL ".join(
             f"SELECT customer_id, {rank} AS rank FROM w{i}" for i, (_, rank) in enumerate(self.ways)
         )
@@ -112,10 +121,9 @@ class _Statement:
             "WITH " + ", ".join(ctes) + f", ways AS ({ways}),"
             " best AS (SELECT customer_id, min(rank) AS rank FROM ways GROUP BY customer_id)"
             " SELECT c.number, c.name, c.kind, c.business_id, c.city, c.status,"
-            " count(*) OVER () AS total,"
-            " row_number() OVER (ORDER BY best.rank, c.name_search, c.number) AS ordinal"
+            f" count(*) OVER () AS total{ordinal}"
             " FROM best JOIN customer c ON c.id = best.customer_id"
-            f" ORDER BY best.rank, c.name_search, c.number LIMIT {FIND_LIMIT}"
+            f" ORDER BY {order} LIMIT {FIND_LIMIT}"
         )
 
 

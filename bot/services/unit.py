@@ -268,7 +268,8 @@ class Look:
     ) -> list[tuple[Any, ...]]:
         """The rows of a listing of customers (`run_all`), with one audit link `action` per
         row listed: the last statement is a SELECT whose first column is the customer
-        number, with an `ordinal` column numbering its rows from 1 in the order given.
+        number and, on PostgreSQL, whose `ordinal` column numbers its rows from 1 in the
+        order given.
 
         On PostgreSQL (with no other links pending) the links are appended by the listing's
         statement itself, its hashes computed by the server from the same canonical form
