@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 
 from bot.config import ConfigError, Settings
 from bot.i18n import Translator
+from bot.replies import ReplyPoster, pooled_replies
 from bot.services import Services
 from bot.services.unit import Clock, ServiceContext, utc_now
 from handlers import register_handlers
@@ -73,11 +74,16 @@ class Application:
     bolt: App
     # Runs each command's work after its ack; None where Bolt keeps its own.
     listeners: ThreadPoolExecutor | None = None
+    # Posts replies to response URLs over kept connections (bot/replies.py).
+    replies: ReplyPoster | None = None
 
     def close(self) -> None:
-        """Let acknowledged commands finish their work, then release database connections."""
+        """Let acknowledged commands finish their work, then release database connections
+        and the connections kept for replies."""
         if self.listeners is not None:
             self.listeners.shutdown(wait=True)
+        if self.replies is not None:
+            self.replies.close()
         self.engine.dispose()
 
 
@@ -155,11 +161,19 @@ def build_application(
         logger=logging.getLogger("regbot.bolt"),
         listener_executor=listeners,
     )
+    # As many kept connections as listener threads can reply at once.
+    replies = ReplyPoster(timeout=slack_timeout, connections=listener_threads)
+    bolt.use(pooled_replies(replies))
     register_handlers(
         bolt, HandlerDeps(services=services, settings=settings, t=Translator(settings.language))
     )
     return Application(
-        settings=settings, engine=engine, services=services, bolt=bolt, listeners=listeners
+        settings=settings,
+        engine=engine,
+        services=services,
+        bolt=bolt,
+        listeners=listeners,
+        replies=replies,
     )
 
 

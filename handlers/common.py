@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import urllib3
 from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
@@ -34,7 +35,7 @@ def reply(respond: Respond, msg: Message) -> None:
     """Send an ephemeral reply through the response URL; a Slack failure is one log line."""
     try:
         result = respond(**msg)
-    except (SlackApiError, OSError) as exc:
+    except (SlackApiError, OSError, urllib3.exceptions.HTTPError) as exc:
         logger.warning("could not deliver a reply to Slack: %s", type(exc).__name__)
         return
     status = getattr(result, "status_code", 200)
