@@ -11,6 +11,7 @@ connections open between replies and gives up after the app's Slack timeout.
 from __future__ import annotations
 
 import json
+import ssl
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -37,13 +38,17 @@ _FIELDS = (
 class ReplyPoster:
     """Posts messages to response URLs, keeping up to `connections` open per host."""
 
-    def __init__(self, *, timeout: float, connections: int = 8) -> None:
+    def __init__(
+        self, *, timeout: float, connections: int = 8, ssl_context: ssl.SSLContext | None = None
+    ) -> None:
+        """`ssl_context`: None verifies servers against the system's certificate authorities."""
         self._pool = urllib3.PoolManager(
             num_pools=4,
             maxsize=connections,
             retries=False,
             timeout=urllib3.Timeout(connect=timeout, read=timeout),
             headers={"Content-Type": "application/json;charset=utf-8"},
+            ssl_context=ssl_context,
         )
 
     def post(self, url: str, message: Mapping[str, Any]) -> WebhookResponse:
