@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -65,58 +66,59 @@ class _Catcher:
         self.server.server_close()
 
 
+@contextlib.contextmanager
+def _catching(**options: Any) -> Iterator[_Catcher]:
+    running = _Catcher(**options)
+    try:
+        yield running
+    finally:
+        running.close()
+
+
 @pytest.fixture
 def catcher() -> Iterator[_Catcher]:
-    running = _Catcher()
-    yield running
-    running.close()
+    with _catching() as running:
+        yield running
 
 
-def test_replies_go_over_one_kept_connection(catcher: _Catcher) -> None:
+def _reply_each(url: str, texts: list[str], pause: float = 0.0) -> None:
+    """Post each text through one poster, as one process's replies go; each answered 200."""
     poster = ReplyPoster(timeout=5)
-    for index in range(5):
-        response = PooledRespond(poster, catcher.url)(text=f"vastaus {index}")
+    for text_ in texts:
+        response = PooledRespond(poster, url)(text=text_)
         assert (response.status_code, response.body) == (200, "ok")
-    assert [m["text"] for m in catcher.messages] == [f"vastaus {i}" for i in range(5)]
-    assert len(catcher.connections) == 1
+        time.sleep(pause)
     poster.close()
 
 
+def test_replies_go_over_one_kept_connection(catcher: _Catcher) -> None:
+    _reply_each(catcher.url, [f"vastaus {i}" for i in range(5)])
+    assert [m["text"] for m in catcher.messages] == [f"vastaus {i}" for i in range(5)]
+    assert len(catcher.connections) == 1
+
+
 def test_a_connection_the_server_closed_is_replaced_and_each_reply_arrives_once() -> None:
-    closing = _Catcher(close_after_each=True)
-    try:
-        poster = ReplyPoster(timeout=5)
-        for index in range(4):
-            assert PooledRespond(poster, closing.url)(text=str(index)).status_code == 200
-            time.sleep(0.05)  # the close reaches this end before the next reply
+    with _catching(close_after_each=True) as closing:
+        # The pause lets the close reach this end before the next reply.
+        _reply_each(closing.url, ["0", "1", "2", "3"], pause=0.05)
         assert [m["text"] for m in closing.messages] == ["0", "1", "2", "3"]
         assert len(closing.connections) == 4
-    finally:
-        closing.close()
 
 
 def test_a_kept_connection_closed_as_it_is_reused_sends_the_reply_again_once() -> None:
-    dropping = _Catcher(drop_reused=True)
-    try:
-        poster = ReplyPoster(timeout=5)
-        for index in range(3):
-            assert PooledRespond(poster, dropping.url)(text=str(index)).status_code == 200
+    with _catching(drop_reused=True) as dropping:
+        _reply_each(dropping.url, ["0", "1", "2"])
         assert [m["text"] for m in dropping.messages] == ["0", "1", "2"]
         assert len(dropping.connections) == 3
-    finally:
-        dropping.close()
 
 
 def test_a_reply_slack_does_not_answer_gives_up_after_the_timeout() -> None:
-    slow = _Catcher(delay=2.0)
-    try:
+    with _catching(delay=2.0) as slow:
         poster = ReplyPoster(timeout=0.5)
         started = time.monotonic()
         with pytest.raises(urllib3.exceptions.HTTPError):
             PooledRespond(poster, slow.url)(text="hidas")
         assert time.monotonic() - started < 1.5
-    finally:
-        slow.close()
 
 
 def test_the_message_is_what_bolt_would_send(catcher: _Catcher) -> None:
