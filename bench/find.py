@@ -7,6 +7,10 @@ Builds (once; reused while it exists) a register of N generated customers with c
 service users, starts `regbot serve`, then sends the three commands interleaved, one at a
 time, and times each from the signed POST to the reply arriving at the response URL. By
 default every find text is sent twice, so each kind of find weighs what it does in the mix.
+
+`--kinds number` (or any of bid, email, phone, fragment, words, comma-separated) sends only
+finds of those kinds, and `--workers 1` runs the server with one worker, whose pid it prints,
+for a profiler to attach to (docs/BENCHMARKS.md, "Why find is not within 1.5 × help").
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from common import (
     create_database,
     database_exists,
     database_url,
+    process_tree,
     run_regbot,
     running_server,
     summary,
@@ -80,6 +85,8 @@ def main() -> None:
         "--rounds", type=int, default=0, help="default: every find text twice (the exact mix)"
     )
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--kinds", default="", help="only finds of these kinds, e.g. number")
+    parser.add_argument("--workers", type=int, default=0, help="default: the server's own")
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
     url = database_url(args.engine, f"regbench_{args.customers}")
@@ -87,11 +94,20 @@ def main() -> None:
         build(url, args.customers)
     rng = random.Random(1)
     finds, shows = queries(url, rng)
+    if args.kinds:
+        kinds = set(args.kinds.split(","))
+        finds = [text for text in finds if _kind(text) in kinds]
+        if not finds:
+            raise SystemExit(f"no find texts of the kinds {args.kinds}")
     rounds = args.rounds or 2 * len(finds)
     catcher = ReplyCatcher()
     timings: dict[str, list[float]] = {"help": [], "find": [], "show": []}
     per_find: dict[str, list[float]] = {}
-    with running_server(url, threads=args.threads) as (port, _pid):
+    workers = ("--workers", str(args.workers)) if args.workers else ()
+    with running_server(url, threads=args.threads, args=workers) as (port, pid):
+        if args.workers == 1:
+            (worker,) = [each for each in process_tree(pid) if each != pid]
+            print(f"server worker pid {worker}", flush=True)
         client = Client(port, catcher)
         for _ in range(20):  # warm-up: caches, connections, imports
             client.command("/customer", "help")
