@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shlex
+import unicodedata
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.services.errors import DomainError
@@ -208,3 +211,50 @@ def test_head_and_rest_never_loses_the_first_word(text):
 @pytest.mark.parametrize("text", ["name=O'Brien", "Customer can’t log in", "it's 'fine"])
 def test_apostrophes_are_ordinary_characters(text: str) -> None:
     assert " ".join(split_words(text)) == text
+
+
+def shlex_words(text: str) -> list[str] | str:
+    """What split_words answered before its fast path: shlex on every text (or the error)."""
+    if len(text) > MAX_COMMAND_TEXT:
+        return "parse.too_long"
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
+        return "parse.control_chars"
+    translated = text.translate(str.maketrans("“”„«»", '"' * 5))
+    lexer = shlex.shlex(translated, posix=True)
+    lexer.whitespace_split = True
+    lexer.quotes = '"'
+    lexer.escape = ""
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError:
+        return "parse.unbalanced_quotes"
+
+
+def split_or_error(text: str) -> list[str] | str:
+    try:
+        return split_words(text)
+    except ParseError as error:
+        return error.key
+
+
+# Words from the characters that matter to splitting: every kind of space, quotes straight
+# and curly, apostrophes, backslashes, '#', control characters, and ordinary letters.
+_SPLITTING = st.text(
+    alphabet=st.sampled_from(
+        list(" \t\r\n\x0b\x0c\u00a0\u2003\u3000\"“”„«»'’\\#=\x00\x07\x1b\x7f\x85\x9fab1ä")
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(st.one_of(_SPLITTING, st.text(max_size=40)))
+def test_split_words_gives_shlex_answers(text: str) -> None:
+    assert split_or_error(text) == shlex_words(text)
+
+
+def test_split_words_checks_length_and_control_characters_before_splitting() -> None:
+    assert split_or_error("a" * (MAX_COMMAND_TEXT + 1)) == "parse.too_long"
+    assert split_or_error("find \x85acme") == "parse.control_chars"
+    assert split_words("find\u00a0acme  oy\t\n") == ["find\u00a0acme", "oy"]
