@@ -6,6 +6,7 @@ behaviour the indexes must keep on both engines.
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,9 @@ from sqlalchemy import Engine, text
 
 from bot.demo_data import write_customers_csv
 from bot.i18n import Translator
-from bot.services import Services
+from bot.services import Services, search
 from bot.services.search import FIND_COUNT_CAP
+from bot.text import fold
 from handlers.blocks import find_message
 from tests.conftest import ADMIN
 
@@ -181,3 +183,58 @@ def test_contacts_names_count_until_better_matches_pass_the_cap(
     assert above.capped and above.total == FIND_COUNT_CAP
     assert "Omistaja Oy" not in [hit.name for hit in above.hits]
     assert [hit.name for hit in above.hits] == sorted(hit.name for hit in above.hits)
+
+
+# Names that share trigrams with the words looked for without containing them, and words with
+# characters that mean something to LIKE or to FTS5 (`%`, `_`, `"`).
+_LOOKALIKES = [
+    "Tiihonen Siivous Oy",
+    "Siivous Tiihonen Ky",
+    "Tiih Onen Siivous Oy",
+    "Tiihola Siivoushuolto Oy",
+    "Tiihonen Rakennus Oy",
+    "Onentiih Siivo Us Oy",
+    "Laatu 100% Siivous Oy",
+    "Laatu 1000 Siivous Oy",
+    "Laatu_Siivous Ab",
+    'Kotka "Siivous" Oy',
+]
+_SEVERAL_WORDS = [
+    "tiihonen siivous",
+    "siivous tiihonen",
+    "siivous tiih",
+    "onen tiih",
+    "laatu 100%",
+    "laatu_siivous",
+    "siivous laatu",
+    '"siivous" kotka',
+    "siivo onentiih",
+]
+
+
+def names_with_every_word(query: str) -> list[str]:
+    words = fold(query).split()
+    return sorted(name for name in _LOOKALIKES if all(word in fold(name) for word in words))
+
+
+def test_several_words_find_exactly_the_names_that_contain_every_one(services: Services) -> None:
+    for name in _LOOKALIKES:
+        services.customers.create(ADMIN, {"name": name})
+
+    for query in _SEVERAL_WORDS:
+        assert sorted(found(services, query)) == names_with_every_word(query), query
+
+
+def test_what_a_search_finds_does_not_depend_on_the_trigram_counts_it_keeps(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The counts only choose which trigram of each word the index is asked for (SQLite);
+    stale, wrong or foreign counts may cost speed, never a match."""
+    for name in _LOOKALIKES:
+        services.customers.create(ADMIN, {"name": name})
+    rng = random.Random(6)
+    monkeypatch.setattr(search, "_names_with", lambda *_: rng.randrange(3))
+
+    for _ in range(3):
+        for query in _SEVERAL_WORDS:
+            assert sorted(found(services, query)) == names_with_every_word(query), query
