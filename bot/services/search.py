@@ -28,7 +28,11 @@ and compiling the equivalent SQLAlchemy construct would take.
 
 from __future__ import annotations
 
+import json
+import random
 import re
+import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
@@ -47,14 +51,10 @@ FIND_COUNT_CAP = 100
 # FTS5 trigram and pg_trgm indexes need at least three characters of a word.
 _TRIGRAM = 3
 _ESCAPE = " ESCAPE '\\'"
-# In how many names a trigram is counted, at most, to tell the rare ones (SQLite, below):
-# counting to this many takes about 0.25 ms for a common trigram at a million customers.
-# A search's first use of a word's trigrams counts them all (a two-word search: 3.9 ms
-# instead of 1.3 ms once they are known; 6.3 ms counting to 10 000, no quicker afterwards).
-_COMMON = 3_000
-# Those counts, by FTS table and trigram, for the life of the process (`_names_with`).
-_TRIGRAM_NAMES: dict[tuple[str, str], int] = {}
-_TRIGRAM_NAMES_KEPT = 100_000
+# How common a trigram is, to pick each word's rarest: estimated from this many names of a
+# table, drawn at random once an hour by each process (`_sample_of`).
+_SAMPLE = 2_000
+_SAMPLE_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class _Statement:
     """The ways found so far, as SQL, and the values their placeholders stand for."""
 
     dialect: str
-    # In how many names of an FTS table (SQLite) a trigram is, up to _COMMON.
+    # In how many names of a table's sample a trigram is (`_sample_of`).
     names_with: Callable[[str, str], int] | None = None
     # (select, rank): each select yields `customer_id` and ends in its WHERE clause.
     ways: list[tuple[str, int]] = field(default_factory=list)
@@ -146,11 +146,9 @@ def find_matches(
     `action` with `detail` (`Look.read_listed`)."""
     dialect = look.dialect.name
     text = query.strip()
-    names_with = None
-    if dialect == "sqlite":
 
-        def names_with(table: str, trigram: str) -> int:
-            return _names_with(look, table, trigram)
+    def names_with(table: str, trigram: str) -> int:
+        return _sample_of(look, table).names_with[trigram]
 
     for add_ways in (_add_identifier_ways, _add_name_ways):
         statement = _Statement(dialect, names_with)
@@ -239,42 +237,47 @@ def _fragments(
 ) -> str:
     """`head` narrowed to names containing every fragment (three characters or more).
 
-    On SQLite one fragment is a phrase of the FTS5 trigram index. Several are not matched as
-    phrases together: FTS5 then walks the posting lists of every trigram of every fragment,
-    and Finnish names share very common ones (`nen` is in half of them), so `virtanen
-    rakennus` took 7.4 ms. Instead the index is asked for the rarest trigram of each
-    fragment, and `instr` keeps the names that contain the whole fragments: 0.6 ms for the
-    same rows. The rarest trigram is chosen by counts the process keeps (`_names_with`);
-    whatever they say, a name is found exactly when it contains every fragment.
+    One fragment is looked up in the trigram index as it is: a phrase of SQLite's FTS5
+    table, a `LIKE` that PostgreSQL's `pg_trgm` index serves. Several are not: each engine
+    would then read the posting lists of every trigram of every fragment, and Finnish names
+    share very common ones (`nen` is in half of them), so `virtanen rakennus` took 7.4 ms on
+    SQLite and 10.5 ms on PostgreSQL. Instead the index is asked for the rarest trigram of
+    each fragment (by a sample of the names, `_sample_of`), and the names it yields are kept
+    if they contain the whole fragments: 0.6 and 2.3 ms for the same rows. However wrong
+    the sample, a name is found exactly when it contains every fragment.
     """
+    several = len(fragments) > 1 and st.names_with is not None
+    if several:
+        names_with = st.names_with
+        assert names_with is not None
+        looked_up = list(
+            dict.fromkeys(
+                min(_trigrams(f), key=lambda trigram: names_with(table, trigram)) for f in fragments
+            )
+        )
+        checks = [_contains(st, f) for f in fragments]
+    else:
+        looked_up, checks = fragments, []
     if st.dialect == "sqlite":
         fts = f"{table}_fts"
-        if len(fragments) > 1 and st.names_with is not None:
-            names_with = st.names_with
-            rarest = [
-                min(_trigrams(f), key=lambda trigram: names_with(table, trigram)) for f in fragments
-            ]
-            match = " AND ".join(_fts_phrase(trigram) for trigram in dict.fromkeys(rarest))
-            contains = [_contains(st, f) for f in fragments]
-            conditions = [f"{fts} MATCH {st.value(match)}", *contains, *filters]
-        else:
-            phrase = " AND ".join(_fts_phrase(f) for f in fragments)
-            conditions = [f"{fts} MATCH {st.value(phrase)}", *filters]
+        match = " AND ".join(_fts_phrase(f) for f in looked_up)
+        conditions = [f"{fts} MATCH {st.value(match)}", *checks, *filters]
         return f"{head} JOIN {fts} ON {fts}.rowid = t.id WHERE " + " AND ".join(conditions)
     likes = [
-        f"t.name_search LIKE {st.value('%' + _like_escape(f) + '%')}{_ESCAPE}" for f in fragments
+        f"t.name_search LIKE {st.value('%' + _like_escape(f) + '%')}{_ESCAPE}" for f in looked_up
     ]
-    return f"{head} WHERE " + " AND ".join([*likes, *filters])
+    return f"{head} WHERE " + " AND ".join([*likes, *checks, *filters])
 
 
 def _contains(st: _Statement, fragment: str) -> str:
-    """`t.name_search` contains `fragment`, as a filter. On SQLite by `instr`, not `LIKE`:
-    SQLite prepares a statement again each time a value bound to the right of a `LIKE` is
-    bound anew (an index might serve the new pattern), and find's statement took longer to
-    prepare than to run (0.43 against 0.24 ms for `tiihonen siivous`)."""
-    if st.dialect == "sqlite":
-        return f"instr(t.name_search, {st.value(fragment)}) > 0"
-    return f"t.name_search LIKE {st.value('%' + _like_escape(fragment) + '%')}{_ESCAPE}"
+    """`t.name_search` contains `fragment`, as a filter that no index serves. On SQLite by
+    `instr`, not `LIKE`: SQLite prepares a statement again each time a value bound to the
+    right of a `LIKE` is bound anew (an index might serve the new pattern), and find's
+    statement took longer to prepare than to run (0.43 against 0.24 ms for `tiihonen
+    siivous`). On PostgreSQL by `strpos`, which `pg_trgm` leaves to the rows its index
+    found."""
+    function = "instr" if st.dialect == "sqlite" else "strpos"
+    return f"{function}(t.name_search, {st.value(fragment)}) > 0"
 
 
 def _trigrams(fragment: str) -> list[str]:
@@ -285,24 +288,60 @@ def _fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _names_with(look: Look, table: str, trigram: str) -> int:
-    """In how many names of `table`'s FTS5 index `trigram` is, counted up to _COMMON once per
-    process: trigrams of names are few (some thousands), and a count only steers which
-    trigram a search asks the index for, never what it finds, so one that has grown stale
-    since costs at most speed."""
-    key = (table, trigram)
-    count = _TRIGRAM_NAMES.get(key)
-    if count is None:
-        fts = f"{table}_fts"
-        ((count,),) = look.run(
-            f"SELECT count(*) FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH :trigram"
-            f" LIMIT {_COMMON})",
-            {"trigram": _fts_phrase(trigram)},
+@dataclass(frozen=True)
+class _Sample:
+    """Names of a table drawn at random, and in how many of them each trigram is."""
+
+    taken: float
+    names_with: Counter[str]
+
+
+_SAMPLES: dict[tuple[str, str], _Sample] = {}
+
+
+def _sample_of(look: Look, table: str) -> _Sample:
+    """A sample of `table`'s names, taken again once it is an hour old. A process serves one
+    register; a sample only steers which trigram a search asks the index for, never what it
+    finds, so one that has grown stale (or is another register's, in tests) costs at most
+    speed. Taking it costs a few milliseconds, once an hour, on a name search."""
+    key = (look.dialect.name, table)
+    sample = _SAMPLES.get(key)
+    now = time.monotonic()
+    if sample is None or now - sample.taken > _SAMPLE_SECONDS:
+        sample = _Sample(now, _trigrams_in(_sampled_names(look, table)))
+        _SAMPLES[key] = sample
+    return sample
+
+
+def _sampled_names(look: Look, table: str) -> list[str]:
+    """Up to _SAMPLE names of `table`, by ids drawn at random between the least and greatest
+    (a gap left by deleted rows is drawn and finds nothing)."""
+    ((low, high),) = look.run(f"SELECT min(id), max(id) FROM {table}", {})
+    if low is None:
+        return []
+    if high - low < _SAMPLE:
+        rows = look.run(
+            f"SELECT name_search FROM {table} WHERE id BETWEEN :low AND :high",
+            {"low": low, "high": high},
         )
-        if len(_TRIGRAM_NAMES) >= _TRIGRAM_NAMES_KEPT:
-            _TRIGRAM_NAMES.clear()
-        _TRIGRAM_NAMES[key] = count
-    return count
+    else:
+        ids = random.sample(range(low, high + 1), _SAMPLE)
+        wanted = (
+            "id IN (SELECT value FROM json_each(:ids))"
+            if look.dialect.name == "sqlite"
+            else "id = ANY(CAST(:ids AS bigint[]))"
+        )
+        ids_value: object = json.dumps(ids) if look.dialect.name == "sqlite" else ids
+        rows = look.run(f"SELECT name_search FROM {table} WHERE {wanted}", {"ids": ids_value})
+    return [name for (name,) in rows if name]
+
+
+def _trigrams_in(names: list[str]) -> Counter[str]:
+    """In how many of `names` each trigram is."""
+    counts: Counter[str] = Counter()
+    for name in names:
+        counts.update({name[i : i + _TRIGRAM] for i in range(len(name) - _TRIGRAM + 1)})
+    return counts
 
 
 def _prefix(st: _Statement, folded: str) -> str:

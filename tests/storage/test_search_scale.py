@@ -7,6 +7,7 @@ behaviour the indexes must keep on both engines.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -225,16 +226,45 @@ def test_several_words_find_exactly_the_names_that_contain_every_one(services: S
         assert sorted(found(services, query)) == names_with_every_word(query), query
 
 
-def test_what_a_search_finds_does_not_depend_on_the_trigram_counts_it_keeps(
+def test_what_a_search_finds_does_not_depend_on_the_sample_of_names_it_keeps(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The counts only choose which trigram of each word the index is asked for (SQLite);
-    stale, wrong or foreign counts may cost speed, never a match."""
+    """The counts only choose which trigram of each word the index is asked for; stale,
+    wrong or another register's counts may cost speed, never a match."""
     for name in _LOOKALIKES:
         services.customers.create(ADMIN, {"name": name})
     rng = random.Random(6)
-    monkeypatch.setattr(search, "_names_with", lambda *_: rng.randrange(3))
+
+    class RandomCounts(Counter[str]):
+        def __missing__(self, _trigram: str) -> int:
+            return rng.randrange(3)
+
+    random_sample = search._Sample(0.0, RandomCounts())
+    monkeypatch.setattr(search, "_sample_of", lambda *_: random_sample)
 
     for _ in range(3):
         for query in _SEVERAL_WORDS:
             assert sorted(found(services, query)) == names_with_every_word(query), query
+
+
+def test_the_sample_counts_names_per_trigram_and_draws_from_a_large_table(
+    services: Services, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("Aaa Oy", "Baaa Ky", "Ccc Oy"):
+        services.customers.create(ADMIN, {"name": name})
+    search._SAMPLES.clear()
+    with services.context.looking(ADMIN) as look:
+        small = search._sample_of(look, "customer")
+    assert (small.names_with["aaa"], small.names_with[" oy"], small.names_with["zzz"]) == (2, 2, 0)
+
+    rows = [{"name": f"Otos {i:03d} Oy"} for i in range(40)]
+    path = tmp_path / "sample.csv"
+    write_customers_csv(path, rows)
+    services.imports.import_customers("import", path)
+    monkeypatch.setattr(search, "_SAMPLE", 10)
+    with services.context.looking(ADMIN) as look:
+        drawn = search._sampled_names(look, "customer")
+    assert len(drawn) == 10 and set(drawn) <= {fold(r["name"]) for r in rows} | {
+        fold(n) for n in ("Aaa Oy", "Baaa Ky", "Ccc Oy")
+    }
+    search._SAMPLES.clear()
