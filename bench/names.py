@@ -1,0 +1,78 @@
+"""`/customer find` by name, in one process: the find service's own time for each name text of
+bench/find.py (and a few more), on its first run and repeated, and the rows it finds.
+
+    .venv/bin/python bench/names.py --engine sqlite
+    .venv/bin/python bench/names.py --engine sqlite --code /tmp/old --rows /tmp/old.json
+
+Runs on the register bench/find.py built. `--code DIR` loads regbot from DIR (a worktree of
+another commit, `git worktree add /tmp/old COMMIT`) instead of this checkout, and `--rows
+FILE` writes what each text found, so that two commits' answers can be compared with `cmp`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+# Texts beyond bench/find.py's: common words together, and short words alone.
+EXTRA = ["virtanen rakennus", "matti virtanen", "kiinteistöpalvelu oy", "rakennus siivous", "oy ab"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--code", default=str(Path(__file__).resolve().parent.parent))
+    parser.add_argument("--rows", help="write the rows each text found to this JSON file")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    # regbot's packages from --code, before `common` puts this checkout first on the path.
+    sys.path.insert(0, str(Path(args.code).resolve()))
+    from bot.app import build_services  # noqa: I001 (this order)
+    from bot.config import load_settings
+    from common import ADMIN, database_exists, database_url
+    from find import _kind, queries
+    from storage.db import make_engine
+
+    url = database_url(args.engine, f"regbench_{args.customers}")
+    if not database_exists(url):
+        raise SystemExit("build the register first: bench/find.py --customers N --engine E")
+    finds, _ = queries(url, random.Random(1))
+    texts = list(dict.fromkeys(t for t in finds if _kind(t) in ("words", "fragment"))) + EXTRA
+    settings = load_settings(database_url=url, admins=ADMIN, reminder_channel="CREMIND")
+    services = build_services(settings, engine=make_engine(url))
+    services.customers.find(ADMIN, "10001")  # connections and imports
+    found: dict[str, object] = {}
+    first: dict[str, float] = {}
+    again: dict[str, float] = {}
+    for text in texts:
+        started = time.perf_counter()
+        result = services.customers.find(ADMIN, text)
+        first[text] = (time.perf_counter() - started) * 1000
+        times = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            result = services.customers.find(ADMIN, text)
+            times.append((time.perf_counter() - started) * 1000)
+        again[text] = statistics.median(times)
+        found[text] = [result.total, result.capped, [hit.number for hit in result.hits]]
+    if args.rows:
+        Path(args.rows).write_text(json.dumps(found, ensure_ascii=False, indent=0))
+    print(f"engine={args.engine} code={args.code} texts={len(texts)}")
+    for label, kinds in (("two or more words", ("words",)), ("every name text", None)):
+        chosen = [t for t in texts if kinds is None or _kind(t) in kinds]
+        slowest = sorted(chosen, key=again.__getitem__)[-2:]
+        print(
+            f"  {label:18s} first run median {statistics.median(first[t] for t in chosen):6.2f} ms"
+            f", again median {statistics.median(again[t] for t in chosen):6.2f} ms"
+            ", slowest again " + ", ".join(f"{t!r} {again[t]:.1f} ms" for t in reversed(slowest))
+        )
+
+
+if __name__ == "__main__":
+    main()
