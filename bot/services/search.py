@@ -240,11 +240,12 @@ def _fragments(
     One fragment is looked up in the trigram index as it is: a phrase of SQLite's FTS5
     table, a `LIKE` that PostgreSQL's `pg_trgm` index serves. Several are not: each engine
     would then read the posting lists of every trigram of every fragment, and Finnish names
-    share very common ones (`nen` is in half of them), so the statement for `virtanen rakennus`
-    took 7.4 ms on SQLite and 10.5 ms on PostgreSQL. Instead the index is asked for the rarest trigram of
-    each fragment (by a sample of the names, `_sample_of`), and the names it yields are kept
-    if they contain the whole fragments: 0.6 and 2.3 ms for the same rows. However wrong
-    the sample, a name is found exactly when it contains every fragment.
+    share very common ones (`nen` is in half of them), so the statement for `virtanen
+    rakennus` took 7.4 ms on SQLite and 10.5 ms on PostgreSQL. Instead the index is asked
+    for the rarest trigram of each fragment (by a sample of the names, `_sample_of`), and
+    the names it yields are kept if they contain the whole fragments: 0.6 and 2.3 ms for the
+    same rows. However wrong the sample, a name is found exactly when it contains every
+    fragment.
     """
     several = len(fragments) > 1 and st.names_with is not None
     if several:
