@@ -341,7 +341,7 @@ def _trigrams_in(names: list[str]) -> Counter[str]:
     """In how many of `names` each trigram is."""
     counts: Counter[str] = Counter()
     for name in names:
-        counts.update({name[i : i + _TRIGRAM] for i in range(len(name) - _TRIGRAM + 1)})
+        counts.update(set(_trigrams(name)))
     return counts
 
 
