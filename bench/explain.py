@@ -69,6 +69,17 @@ def main() -> None:
         return read(look, statements, action, detail)
 
     Look.read_listed = capture_find  # type: ignore[method-assign,assignment]
+    look_run = Look.run
+
+    def capture_run(look: Look, sql: str, params: Any) -> Any:
+        """The other statements a `Look` runs: the role's, the sample of names a search of
+        several words takes (`search._sample_of`)."""
+        if sql.startswith(("SELECT", "WITH")):
+            statement = for_driver(sql, engine.dialect.paramstyle)
+            captured.append((label[0], statement, params, False))
+        return look_run(look, sql, params)
+
+    Look.run = capture_run  # type: ignore[method-assign]
 
     def run(name: str, call: Any) -> None:
         label[0] = name
@@ -77,7 +88,7 @@ def main() -> None:
         except Exception as exc:  # a refusal or "not found" still ran its queries
             print(f"  ({name}: {type(exc).__name__})")
 
-    for text_ in [*finds[:12], "oy", "rakennus oy", "ab"]:
+    for text_ in [*finds[:12], "oy", "rakennus oy", "ab", "virtanen rakennus"]:
         run(f"find {text_}", lambda t=text_: services.customers.find(ADMIN, t))
     ref = shows[0]
     run("show", lambda: services.customers.show(ADMIN, ref))
@@ -92,6 +103,7 @@ def main() -> None:
     for each in watched:
         event.remove(each, "before_cursor_execute", capture)
     Look.read_listed = read  # type: ignore[method-assign]
+    Look.run = look_run  # type: ignore[method-assign]
 
     flagged = 0
     with engine.connect() as conn:
