@@ -64,7 +64,12 @@ def main() -> None:
     if args.rows:
         Path(args.rows).write_text(json.dumps(found, ensure_ascii=False, indent=0))
     print(f"engine={args.engine} code={args.code} texts={len(texts)}")
-    for label, kinds in (("two or more words", ("words",)), ("every name text", None)):
+    groups = (
+        ("one word", ("fragment",)),
+        ("two or more words", ("words",)),
+        ("every name text", None),
+    )
+    for label, kinds in groups:
         chosen = [t for t in texts if kinds is None or _kind(t) in kinds]
         slowest = sorted(chosen, key=again.__getitem__)[-2:]
         print(
