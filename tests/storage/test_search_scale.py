@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
 
 from bot.demo_data import write_customers_csv
 from bot.i18n import Translator
@@ -189,6 +191,12 @@ def test_contacts_names_count_until_better_matches_pass_the_cap(
 # Names that share trigrams with the words looked for without containing them, and words with
 # characters that mean something to LIKE or to FTS5 (`%`, `_`, `"`).
 _LOOKALIKES = [
+    "Virtanen Korhonen Oy",
+    "Ääkkönen Öljy Oy",
+    "Back\\Slash Siivous Oy",
+    "K-R Siivous Oy",
+    "K R Siivous Oy",
+    "Siivous... Oy",
     "Tiihonen Siivous Oy",
     "Siivous Tiihonen Ky",
     "Tiih Onen Siivous Oy",
@@ -201,6 +209,12 @@ _LOOKALIKES = [
     'Kotka "Siivous" Oy',
 ]
 _SEVERAL_WORDS = [
+    "virtanen korhonen",
+    "korhonen nen",
+    "ääkkönen öljy",
+    "back\\slash siivous",
+    "k-r siivous",
+    "... siivous",
     "tiihonen siivous",
     "siivous tiihonen",
     "siivous tiih",
@@ -211,6 +225,13 @@ _SEVERAL_WORDS = [
     '"siivous" kotka',
     "siivo onentiih",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _no_sample_from_another_test() -> Iterator[None]:
+    search._SAMPLES.clear()
+    yield
+    search._SAMPLES.clear()
 
 
 def names_with_every_word(query: str) -> list[str]:
@@ -239,7 +260,7 @@ def test_what_a_search_finds_does_not_depend_on_the_sample_of_names_it_keeps(
         def __missing__(self, _trigram: str) -> int:
             return rng.randrange(3)
 
-    random_sample = search._Sample(0.0, RandomCounts())
+    random_sample = search._Sample(0.0, search._SAMPLE, RandomCounts())
     monkeypatch.setattr(search, "_sample_of", lambda *_: random_sample)
 
     for _ in range(3):
@@ -252,7 +273,6 @@ def test_the_sample_counts_names_per_trigram_and_draws_from_a_large_table(
 ) -> None:
     for name in ("Aaa Oy", "Baaa Ky", "Ccc Oy"):
         services.customers.create(ADMIN, {"name": name})
-    search._SAMPLES.clear()
     with services.context.looking(ADMIN) as look:
         small = search._sample_of(look, "customer")
     assert (small.names_with["aaa"], small.names_with[" oy"], small.names_with["zzz"]) == (2, 2, 0)
@@ -267,4 +287,27 @@ def test_the_sample_counts_names_per_trigram_and_draws_from_a_large_table(
     assert len(drawn) == 10 and set(drawn) <= {fold(r["name"]) for r in rows} | {
         fold(n) for n in ("Aaa Oy", "Baaa Ky", "Ccc Oy")
     }
-    search._SAMPLES.clear()
+
+
+def test_postgresql_is_asked_only_for_trigrams_its_index_holds() -> None:
+    """pg_trgm splits names into words at anything but letters and digits: `LIKE '%k-r%'`
+    would be served by no trigram of its own and read the whole index, so such a piece is
+    never the one looked up; a word with no other is looked up whole, as before."""
+    assert search._indexed_trigrams("postgresql", "k-r.oy") == []
+    assert search._indexed_trigrams("postgresql", "tiihonen")[:2] == ["tii", "iih"]
+    assert search._indexed_trigrams("sqlite", "k-r") == ["k-r"]
+
+
+def test_a_sample_that_cannot_be_taken_does_not_fail_the_search(
+    services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    for name in _LOOKALIKES:
+        services.customers.create(ADMIN, {"name": name})
+
+    def timed_out(*_: object) -> list[str]:
+        raise OperationalError("SELECT name_search …", {}, Exception("statement timeout"))
+
+    monkeypatch.setattr(search, "_sampled_names", timed_out)
+
+    assert sorted(found(services, "tiihonen siivous")) == names_with_every_word("tiihonen siivous")
+    assert "no sample of customer names for search: OperationalError" in caplog.text
