@@ -58,7 +58,8 @@ _TRIGRAM = 3
 _ESCAPE = " ESCAPE '\\'"
 # How common a trigram is, to pick each word's rarest: estimated from this many names of a
 # table, drawn at random once an hour by each process (`_sample_of`); a smaller table's
-# sample, or none, is taken again after a minute, so a register being filled is soon known.
+# sample (all its names), or none, is taken again after a minute, so a register being
+# filled is soon known.
 _SAMPLE = 2_000
 _SAMPLE_SECONDS = 3600.0
 _SMALL_SAMPLE_SECONDS = 60.0
@@ -313,11 +314,12 @@ class _Sample:
     """Names of a table drawn at random, and in how many of them each trigram is."""
 
     taken: float
-    names: int
+    # Whether the names were drawn at random from a table of more than _SAMPLE ids.
+    drawn: bool
     names_with: Counter[str]
 
     def stale(self, now: float) -> bool:
-        kept = _SAMPLE_SECONDS if self.names >= _SAMPLE else _SMALL_SAMPLE_SECONDS
+        kept = _SAMPLE_SECONDS if self.drawn else _SMALL_SAMPLE_SECONDS
         return now - self.taken > kept
 
 
@@ -337,25 +339,27 @@ def _sample_of(look: Look, table: str) -> _Sample:
     now = time.monotonic()
     if sample is None or sample.stale(now):
         try:
-            names = _sampled_names(look, table)
+            names, drawn = _sampled_names(look, table)
         except DBAPIError as error:
             logger.warning("no sample of %s names for search: %s", table, type(error).__name__)
-            names = []
-        sample = _Sample(now, len(names), _trigrams_in(names))
+            names, drawn = [], False
+        sample = _Sample(now, drawn, _trigrams_in(names))
         _SAMPLES[key] = sample
     return sample
 
 
-def _sampled_names(look: Look, table: str) -> list[str]:
+def _sampled_names(look: Look, table: str) -> tuple[list[str], bool]:
     """Up to _SAMPLE names of `table`, by ids drawn at random between the least and greatest
-    (a gap left by deleted rows is drawn and finds nothing)."""
+    (a gap left by deleted rows is drawn and finds nothing), and whether they were drawn:
+    a table of fewer ids gives all its names."""
     # Each bound alone: SQLite reads min(id) and max(id) together by scanning an index.
     ((low, high),) = look.run(
         f"SELECT (SELECT min(id) FROM {table}), (SELECT max(id) FROM {table})", {}
     )
     if low is None:
-        return []
-    if high - low < _SAMPLE:
+        return [], False
+    drawn = high - low >= _SAMPLE
+    if not drawn:
         rows = look.run(
             f"SELECT name_search FROM {table} WHERE id BETWEEN :low AND :high",
             {"low": low, "high": high},
@@ -369,7 +373,7 @@ def _sampled_names(look: Look, table: str) -> list[str]:
         )
         ids_value: object = json.dumps(ids) if look.dialect.name == "sqlite" else ids
         rows = look.run(f"SELECT name_search FROM {table} WHERE {wanted}", {"ids": ids_value})
-    return [name for (name,) in rows if name]
+    return [name for (name,) in rows if name], drawn
 
 
 def _trigrams_in(names: list[str]) -> Counter[str]:

@@ -260,7 +260,7 @@ def test_what_a_search_finds_does_not_depend_on_the_sample_of_names_it_keeps(
         def __missing__(self, _trigram: str) -> int:
             return rng.randrange(3)
 
-    random_sample = search._Sample(0.0, search._SAMPLE, RandomCounts())
+    random_sample = search._Sample(0.0, True, RandomCounts())
     monkeypatch.setattr(search, "_sample_of", lambda *_: random_sample)
 
     for _ in range(3):
@@ -276,6 +276,9 @@ def test_the_sample_counts_names_per_trigram_and_draws_from_a_large_table(
     with services.context.looking(ADMIN) as look:
         small = search._sample_of(look, "customer")
     assert (small.names_with["aaa"], small.names_with[" oy"], small.names_with["zzz"]) == (2, 2, 0)
+    # All the names of a small table: taken again after a minute, as the register fills.
+    assert not small.drawn
+    assert not small.stale(small.taken + 59) and small.stale(small.taken + 61)
 
     rows = [{"name": f"Otos {i:03d} Oy"} for i in range(40)]
     path = tmp_path / "sample.csv"
@@ -283,10 +286,16 @@ def test_the_sample_counts_names_per_trigram_and_draws_from_a_large_table(
     services.imports.import_customers("import", path)
     monkeypatch.setattr(search, "_SAMPLE", 10)
     with services.context.looking(ADMIN) as look:
-        drawn = search._sampled_names(look, "customer")
-    assert len(drawn) == 10 and set(drawn) <= {fold(r["name"]) for r in rows} | {
+        names, drawn = search._sampled_names(look, "customer")
+        large = search._sample_of(look, "customer")
+    assert drawn and len(names) == 10
+    assert set(names) <= {fold(r["name"]) for r in rows} | {
         fold(n) for n in ("Aaa Oy", "Baaa Ky", "Ccc Oy")
     }
+    # The earlier sample was small and fresh; a drawn one is kept for an hour.
+    assert large is small
+    redrawn = search._Sample(large.taken, True, large.names_with)
+    assert not redrawn.stale(redrawn.taken + 3599) and redrawn.stale(redrawn.taken + 3601)
 
 
 def test_postgresql_is_asked_only_for_trigrams_its_index_holds() -> None:
@@ -304,7 +313,7 @@ def test_a_sample_that_cannot_be_taken_does_not_fail_the_search(
     for name in _LOOKALIKES:
         services.customers.create(ADMIN, {"name": name})
 
-    def timed_out(*_: object) -> list[str]:
+    def timed_out(*_: object) -> tuple[list[str], bool]:
         raise OperationalError("SELECT name_search …", {}, Exception("statement timeout"))
 
     monkeypatch.setattr(search, "_sampled_names", timed_out)
