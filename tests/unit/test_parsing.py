@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 import unicodedata
 
 import pytest
@@ -17,6 +16,7 @@ from handlers.parsing import (
     head_and_rest,
     parse_arguments,
     parse_mention,
+    shell_words,
     split_words,
 )
 
@@ -220,15 +220,10 @@ def shlex_words(text: str) -> list[str] | str:
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in text):
         return "parse.control_chars"
     translated = text.translate(str.maketrans("“”„«»", '"' * 5))
-    lexer = shlex.shlex(translated, posix=True)
-    lexer.whitespace_split = True
-    lexer.quotes = '"'
-    lexer.escape = ""
-    lexer.commenters = ""
     try:
-        return list(lexer)
-    except ValueError:
-        return "parse.unbalanced_quotes"
+        return shell_words(translated)
+    except ParseError as error:
+        return error.key
 
 
 def split_or_error(text: str) -> list[str] | str:
