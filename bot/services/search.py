@@ -81,7 +81,7 @@ class _Statement:
 
     dialect: str
     # In how many names of a table's sample a trigram is (`_sample_of`).
-    names_with: Callable[[str, str], int] | None = None
+    names_with: Callable[[str, str], int]
     # (select, rank): each select yields `customer_id` and ends in its WHERE clause.
     ways: list[tuple[str, int]] = field(default_factory=list)
     params: dict[str, object] = field(default_factory=dict)
@@ -255,13 +255,12 @@ def _fragments(
     same rows. However wrong the sample, a name is found exactly when it contains every
     fragment.
     """
-    names_with = st.names_with
-    if len(fragments) > 1 and names_with is not None:
+    if len(fragments) > 1:
         looked_up = list(
             dict.fromkeys(
                 min(
                     _indexed_trigrams(st.dialect, f) or [f],
-                    key=lambda trigram: names_with(table, trigram),
+                    key=lambda trigram: st.names_with(table, trigram),
                 )
                 for f in fragments
             )
@@ -366,12 +365,11 @@ def _sampled_names(look: Look, table: str) -> tuple[list[str], bool]:
         )
     else:
         ids = random.sample(range(low, high + 1), _SAMPLE)
-        wanted = (
-            "id IN (SELECT value FROM json_each(:ids))"
-            if look.dialect.name == "sqlite"
-            else "id = ANY(CAST(:ids AS bigint[]))"
-        )
-        ids_value: object = json.dumps(ids) if look.dialect.name == "sqlite" else ids
+        ids_value: object
+        if look.dialect.name == "sqlite":
+            wanted, ids_value = "id IN (SELECT value FROM json_each(:ids))", json.dumps(ids)
+        else:
+            wanted, ids_value = "id = ANY(CAST(:ids AS bigint[]))", ids
         rows = look.run(f"SELECT name_search FROM {table} WHERE {wanted}", {"ids": ids_value})
     return [name for (name,) in rows if name], drawn
 
