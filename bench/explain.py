@@ -79,7 +79,7 @@ def main() -> None:
             captured.append((label[0], statement, params, False))
         return look_run(look, sql, params)
 
-    Look.run = capture_run  # type: ignore[method-assign]
+    Look.run = capture_run  # type: ignore[method-assign, assignment]
 
     def run(name: str, call: Any) -> None:
         label[0] = name

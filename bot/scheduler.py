@@ -1,10 +1,12 @@
-"""APScheduler inside `serve` and `socket`: the daily reminder sweep and the outbox retry loop.
+"""APScheduler inside `serve` and `socket`: the daily reminder sweep, the outbox retry loop,
+the nightly retention job and the samples of names that searches steer by.
 
 Every instance runs it; the outbox makes that safe (SPEC §8.5). Jobs only call services.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -12,6 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import Settings
 from bot.services import Services
+from bot.services.search import SAMPLE_KEEPER_SECONDS
 
 logger = logging.getLogger("regbot.scheduler")
 
@@ -46,7 +49,27 @@ def build_scheduler(services: Services, settings: Settings) -> BackgroundSchedul
         coalesce=True,
         max_instances=1,
     )
+    # At start, then every minute: a search of several words never waits for a sample.
+    scheduler.add_job(
+        lambda: _keep_samples(services),
+        "interval",
+        seconds=SAMPLE_KEEPER_SECONDS,
+        id="search-samples",
+        next_run_time=dt.datetime.now(settings.tz),
+        coalesce=True,
+        max_instances=1,
+    )
     return scheduler
+
+
+def _keep_samples(services: Services) -> None:
+    try:
+        taken = services.customers.keep_search_samples()
+    except Exception:
+        logger.exception("sampling names for search failed")
+        return
+    if taken:
+        logger.debug("took %s samples of names for search", taken)
 
 
 def _sweep(services: Services) -> None:

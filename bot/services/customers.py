@@ -24,8 +24,8 @@ from bot.customer_fields import (
 from bot.passwords import hash_password, is_importable_hash, needs_rehash, verify_password
 from bot.permissions import Permission, allows
 from bot.services.errors import DomainError, InvalidInput, NotFound
-from bot.services.search import FIND_COUNT_CAP, CustomerSummary, find_matches
-from bot.services.unit import ServiceContext, Tx
+from bot.services.search import FIND_COUNT_CAP, CustomerSummary, find_matches, keep_samples
+from bot.services.unit import SYSTEM_ACTOR, ServiceContext, Tx
 from bot.services.usage import UsageSummary, usage_summary
 from bot.text import fold
 from storage.models import (
@@ -210,6 +210,12 @@ class CustomerService:
             if total > FIND_COUNT_CAP:
                 return FindResult(hits=hits, total=FIND_COUNT_CAP, capped=True)
             return FindResult(hits=hits, total=total)
+
+    def keep_search_samples(self) -> int:
+        """Take again the samples of names that searches of several words steer by, where
+        they are missing or stale (`search.keep_samples`); how many were taken."""
+        with self._context.looking(SYSTEM_ACTOR) as look:
+            return keep_samples(look)
 
     def show(self, actor: str, ref: str) -> CustomerCard:
         """The customer card, with sections the actor's role may not read left out."""

@@ -57,12 +57,18 @@ FIND_COUNT_CAP = 100
 _TRIGRAM = 3
 _ESCAPE = " ESCAPE '\\'"
 # How common a trigram is, to pick each word's rarest: estimated from this many names of a
-# table, drawn at random once an hour by each process (`_sample_of`); a smaller table's
-# sample (all its names), or none, is taken again after a minute, so a register being
-# filled is soon known.
+# table, drawn at random once an hour by each process (`_sample_of`, `keep_samples`); a
+# smaller table's sample (all its names), or none, is taken again after a minute, so a
+# register being filled is soon known.
 _SAMPLE = 2_000
 _SAMPLE_SECONDS = 3600.0
 _SMALL_SAMPLE_SECONDS = 60.0
+# The tables whose names are sampled: those a search of several words looks in.
+SAMPLED_TABLES = ("customer", "contact_person", "service_user")
+# A search leaves a stale sample to the keeper (`keep_samples`) while the keeper has run
+# within this many seconds: twice the interval `regbot serve`'s scheduler runs it at.
+SAMPLE_KEEPER_SECONDS = 60.0
+_KEEPER_GRACE = 2 * SAMPLE_KEEPER_SECONDS
 
 
 @dataclass(frozen=True)
@@ -323,27 +329,58 @@ class _Sample:
 
 
 _SAMPLES: dict[tuple[str, str], _Sample] = {}
+# When `keep_samples` last ran in this process (time.monotonic()), if ever.
+_kept_at: float | None = None
 
 
 def _sample_of(look: Look, table: str) -> _Sample:
-    """A sample of `table`'s names, taken again once it is an hour old. A process serves one
-    register; a sample only steers which trigram a search asks the index for, never what it
-    finds, so one that has grown stale (or is another register's, in tests) costs at most
-    speed, and one that cannot be taken (a statement timeout, say) is no reason to fail the
-    search: it goes on with none, and tries again in a minute. Taking one costs a few
-    milliseconds (12 ms for each of the three tables at a million customers), once an hour,
-    on a name search."""
+    """A sample of `table`'s names. A process serves one register; a sample only steers
+    which trigram a search asks the index for, never what it finds, so one that has grown
+    stale (or is another register's, in tests) costs at most speed.
+
+    Taking one costs a few milliseconds (12 ms for each of the three tables at a million
+    customers). In `regbot serve` the scheduler takes them at start and again as they grow
+    stale (`keep_samples`), and a search uses the sample it finds, stale or not; a search
+    takes one itself only where there is none yet, or where no keeper has run for two
+    minutes (regbot's other commands, or a keeper that stopped)."""
     key = (look.dialect.name, table)
     sample = _SAMPLES.get(key)
     now = time.monotonic()
-    if sample is None or sample.stale(now):
-        try:
-            names, drawn = _sampled_names(look, table)
-        except DBAPIError as error:
-            logger.warning("no sample of %s names for search: %s", table, type(error).__name__)
-            names, drawn = [], False
-        sample = _Sample(now, drawn, _trigrams_in(names))
-        _SAMPLES[key] = sample
+    if sample is None or (sample.stale(now) and not _kept(now)):
+        sample = _take_sample(look, table, now)
+    return sample
+
+
+def keep_samples(look: Look) -> int:
+    """Take again every sample that is missing or stale, and how many were taken: the
+    scheduler's job in `regbot serve` (SAMPLE_KEEPER_SECONDS), so that no search waits for
+    one."""
+    global _kept_at
+    taken = 0
+    for table in SAMPLED_TABLES:
+        sample = _SAMPLES.get((look.dialect.name, table))
+        if sample is None or sample.stale(time.monotonic()):
+            _take_sample(look, table, time.monotonic())
+            taken += 1
+    _kept_at = time.monotonic()
+    return taken
+
+
+def _kept(now: float) -> bool:
+    return _kept_at is not None and now - _kept_at <= _KEEPER_GRACE
+
+
+def _take_sample(look: Look, table: str, now: float) -> _Sample:
+    """A new sample of `table`'s names, kept for the process. One that cannot be taken (a
+    statement timeout, say) is no reason to fail a search: it goes on with none, and the
+    sample is tried again in a minute."""
+    try:
+        names, drawn = _sampled_names(look, table)
+    except DBAPIError as error:
+        logger.warning("no sample of %s names for search: %s", table, type(error).__name__)
+        names, drawn = [], False
+    sample = _Sample(now, drawn, _trigrams_in(names))
+    _SAMPLES[(look.dialect.name, table)] = sample
     return sample
 
 

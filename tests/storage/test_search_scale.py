@@ -228,8 +228,9 @@ _SEVERAL_WORDS = [
 
 
 @pytest.fixture(autouse=True)
-def _no_sample_from_another_test() -> Iterator[None]:
+def _no_sample_from_another_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     search._SAMPLES.clear()
+    monkeypatch.setattr(search, "_kept_at", None)
     yield
     search._SAMPLES.clear()
 
@@ -296,6 +297,38 @@ def test_the_sample_counts_names_per_trigram_and_draws_from_a_large_table(
     assert large is small
     redrawn = search._Sample(large.taken, True, large.names_with)
     assert not redrawn.stale(redrawn.taken + 3599) and redrawn.stale(redrawn.taken + 3601)
+
+
+def test_a_kept_sample_spares_searches_the_sampling_until_its_keeper_stops(
+    services: Services,
+) -> None:
+    """`regbot serve`'s scheduler keeps the samples: a search uses one gone stale, and takes
+    one itself only where no keeper has run for two minutes."""
+    for name in _LOOKALIKES:
+        services.customers.create(ADMIN, {"name": name})
+    dialect = services.context.engine.dialect.name
+    assert services.customers.keep_search_samples() == len(search.SAMPLED_TABLES)
+    assert {table for (_, table) in search._SAMPLES} == set(search.SAMPLED_TABLES)
+    # Nothing missing or stale: the keeper's next run takes nothing.
+    assert services.customers.keep_search_samples() == 0
+
+    key = (dialect, "customer")
+    kept = search._SAMPLES[key]
+    old = search._Sample(kept.taken - 3601, True, kept.names_with)
+    search._SAMPLES[key] = old
+    assert sorted(found(services, "tiihonen siivous")) == names_with_every_word("tiihonen siivous")
+    assert search._SAMPLES[key] is old
+
+    # The keeper has not run for over two minutes: the search takes the sample itself.
+    assert search._kept_at is not None
+    search._kept_at -= 2 * search.SAMPLE_KEEPER_SECONDS + 1
+    assert sorted(found(services, "tiihonen siivous")) == names_with_every_word("tiihonen siivous")
+    assert search._SAMPLES[key] is not old
+    assert search._SAMPLES[key].names_with == kept.names_with
+
+    search._SAMPLES[key] = old
+    assert services.customers.keep_search_samples() == 1
+    assert search._SAMPLES[key] is not old
 
 
 def test_postgresql_is_asked_only_for_trigrams_its_index_holds() -> None:

@@ -6,11 +6,15 @@ import datetime as dt
 import zoneinfo
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine
 
 from bot.app import build_services
 from bot.config import load_settings
 from bot.scheduler import DELIVERY_INTERVAL_SECONDS, build_scheduler
+from bot.services import search
+from bot.services.search import SAMPLE_KEEPER_SECONDS
+from storage.db import make_engine, upgrade
 
 
 def test_the_sweep_fires_at_eight_on_weekdays_helsinki_time(tmp_path: Path) -> None:
@@ -39,3 +43,25 @@ def test_a_custom_cron_and_time_zone_are_honoured(tmp_path: Path) -> None:
     assert sweep.trigger.get_next_fire_time(None, now) == dt.datetime(
         2026, 11, 29, 6, 30, tzinfo=dt.UTC
     )
+
+
+def test_the_samples_of_names_are_kept_from_the_start_every_minute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(database_url=f"sqlite:///{tmp_path}/x.db")
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    services = build_services(settings, engine=engine)
+    monkeypatch.setattr(search, "_SAMPLES", {})
+    monkeypatch.setattr(search, "_kept_at", None)
+    before = dt.datetime.now(settings.tz)
+    keeper = build_scheduler(services, settings).get_job("search-samples")
+    assert keeper is not None
+    assert keeper.trigger.interval == dt.timedelta(seconds=SAMPLE_KEEPER_SECONDS)
+    assert before <= keeper.next_run_time <= dt.datetime.now(settings.tz)
+
+    keeper.func()
+
+    assert {table for (_, table) in search._SAMPLES} == set(search.SAMPLED_TABLES)
+    assert search._kept_at is not None
+    engine.dispose()
