@@ -88,7 +88,16 @@ def main() -> None:
         except Exception as exc:  # a refusal or "not found" still ran its queries
             print(f"  ({name}: {type(exc).__name__})")
 
-    for text_ in [*finds[:12], "oy", "rakennus oy", "ab", "virtanen rakennus"]:
+    for text_ in [
+        *finds[:12],
+        "oy",
+        "rakennus oy",
+        "ab",
+        "oy ab",
+        "ky oy ka",
+        "oy k",
+        "virtanen rakennus",
+    ]:
         run(f"find {text_}", lambda t=text_: services.customers.find(ADMIN, t))
     ref = shows[0]
     run("show", lambda: services.customers.show(ADMIN, ref))
