@@ -21,6 +21,7 @@ _CORE: dict[str, str] = {
     "error.ref_invalid": "“{ref}” is not a customer number or a business ID.",
     "error.ref_bad_business_id": "“{ref}” looks like a business ID, but its check digit is wrong.",
     "error.find_too_short": "Give at least two characters to search for.",
+    "error.find_too_many_words": "A search can have at most {limit} words.",
     "error.set_nothing": "Say which fields to change, for example city=Tampere.",
     "error.customer_erased": "Customer {number} has been erased; it cannot be changed.",
     "error.modal_failed": "Slack did not open the form; please try again.",

@@ -21,6 +21,7 @@ _CORE: dict[str, str] = {
     "error.ref_invalid": "”{ref}” ei ole asiakasnumero eikä Y-tunnus.",
     "error.ref_bad_business_id": "”{ref}” näyttää Y-tunnukselta, mutta sen tarkiste on väärä.",
     "error.find_too_short": "Anna hakuun vähintään kaksi merkkiä.",
+    "error.find_too_many_words": "Hakuun voi antaa enintään {limit} sanaa.",
     "error.set_nothing": "Kerro muutettavat kentät, esimerkiksi city=Tampere.",
     "error.customer_erased": "Asiakkaan {number} tiedot on poistettu; sitä ei voi muuttaa.",
     "error.modal_failed": "Slack ei avannut lomaketta; yritä uudelleen.",

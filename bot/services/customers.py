@@ -24,7 +24,13 @@ from bot.customer_fields import (
 from bot.passwords import hash_password, is_importable_hash, needs_rehash, verify_password
 from bot.permissions import Permission, allows
 from bot.services.errors import DomainError, InvalidInput, NotFound
-from bot.services.search import FIND_COUNT_CAP, CustomerSummary, find_matches, keep_samples
+from bot.services.search import (
+    FIND_COUNT_CAP,
+    FIND_MAX_WORDS,
+    CustomerSummary,
+    find_matches,
+    keep_samples,
+)
 from bot.services.unit import SYSTEM_ACTOR, ServiceContext, Tx
 from bot.services.usage import UsageSummary, usage_summary
 from bot.text import fold
@@ -204,6 +210,8 @@ class CustomerService:
             look.authorize(Permission.VIEW_BASIC, "customer.find")
             if len(fold(query)) < 2 and not query.isdigit():
                 raise DomainError("error.find_too_short")
+            if len(query.split()) > FIND_MAX_WORDS:
+                raise DomainError("error.find_too_many_words", limit=FIND_MAX_WORDS)
             hits, total = find_matches(
                 look, query, "customer.find", detail="listed in search results"
             )

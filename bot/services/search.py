@@ -53,6 +53,9 @@ FIND_LIMIT = 10
 # Each way yields at most this many (+1) candidates. A reply shows ten; past a hundred, the
 # count only says "refine the query", and every candidate costs a row read (docs/BENCHMARKS.md).
 FIND_COUNT_CAP = 100
+# More words than this are no name (a pasted paragraph, say): the find says so rather than
+# build a statement of hundreds of conditions (SQLite refuses an expression deeper than 1 000).
+FIND_MAX_WORDS = 16
 # FTS5 trigram and pg_trgm indexes need at least three characters of a word.
 _TRIGRAM = 3
 _ESCAPE = " ESCAPE '\\'"

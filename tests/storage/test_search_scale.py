@@ -18,7 +18,8 @@ from sqlalchemy.exc import OperationalError
 from bot.demo_data import write_customers_csv
 from bot.i18n import Translator
 from bot.services import Services, search
-from bot.services.search import FIND_COUNT_CAP
+from bot.services.errors import DomainError
+from bot.services.search import FIND_COUNT_CAP, FIND_MAX_WORDS
 from bot.text import fold
 from handlers.blocks import find_message
 from tests.conftest import ADMIN
@@ -133,6 +134,20 @@ def test_each_two_letter_word_of_a_short_query_starts_a_word_of_the_name_in_any_
         "Oy Ab Kala",
         "Ö Ab Öljy Oy",
     ]
+
+
+def test_a_search_of_more_words_than_any_name_has_gets_the_limit_and_finds_nothing(
+    services: Services,
+) -> None:
+    services.customers.create(ADMIN, {"name": "Ab Kala Oy"})
+
+    assert found(services, " ".join(["ab"] * (FIND_MAX_WORDS - 1) + ["kala"])) == ["Ab Kala Oy"]
+    pairs = [a + b for a in "abcdefghijklmnopqrstuvwxyz" for b in "abcdefghijklmnopqrstuvwxyz"]
+    for words in (FIND_MAX_WORDS + 1, len(pairs)):
+        with pytest.raises(DomainError) as refused:
+            services.customers.find(ADMIN, " ".join(pairs[:words]))
+        assert refused.value.key == "error.find_too_many_words"
+        assert refused.value.params == {"limit": FIND_MAX_WORDS}
 
 
 def test_more_matches_than_the_cap_are_counted_as_a_lower_bound(
