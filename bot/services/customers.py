@@ -208,9 +208,11 @@ class CustomerService:
         query = text.strip()
         with self._context.looking(actor) as look:
             look.authorize(Permission.VIEW_BASIC, "customer.find")
-            if len(fold(query)) < 2 and not query.isdigit():
+            folded = fold(query)
+            if len(folded) < 2 and not query.isdigit():
                 raise DomainError("error.find_too_short")
-            if len(query.split()) > FIND_MAX_WORDS:
+            # The words the search sees: `fold` turns some marks (`´`, `¨`) into spaces.
+            if len(folded.split()) > FIND_MAX_WORDS:
                 raise DomainError("error.find_too_many_words", limit=FIND_MAX_WORDS)
             hits, total = find_matches(
                 look, query, "customer.find", detail="listed in search results"

@@ -68,9 +68,10 @@ _SAMPLE_SECONDS = 3600.0
 _SMALL_SAMPLE_SECONDS = 60.0
 # The tables whose names are sampled: those a search of several words looks in.
 SAMPLED_TABLES = ("customer", "contact_person", "service_user")
-# A search leaves a stale sample to the keeper (`keep_samples`) while the keeper has run
-# within this many seconds: twice the interval `regbot serve`'s scheduler runs it at.
+# How often the scheduler of `regbot serve` and `regbot socket` runs `keep_samples`.
 SAMPLE_KEEPER_SECONDS = 60.0
+# A search leaves a stale sample to the keeper while the keeper has run within this many
+# seconds (two of its runs); after that, a search takes the sample itself.
 _KEEPER_GRACE = 2 * SAMPLE_KEEPER_SECONDS
 
 
@@ -236,7 +237,7 @@ def _words(st: _Statement, table: str, owner: str, tokens: list[str]) -> list[st
     head = f"SELECT t.{owner} AS customer_id FROM {table} t"
     long_words = [w for w in tokens if len(w) >= _TRIGRAM]
     if long_words:
-        filters = [_contains(st, w) for w in tokens if len(w) < _TRIGRAM]
+        filters = [_contains(st, w) for w in dict.fromkeys(tokens) if len(w) < _TRIGRAM]
         return [_fragments(st, head, table, long_words, filters)]
     # Short words alone: each two-letter word starts a word of the name (`" oy"` is a
     # trigram; the start of the name reads the B-tree), and each letter is anywhere.
@@ -363,8 +364,9 @@ def _sample_of(look: Look, table: str) -> _Sample:
     stale (or is another register's, in tests) costs at most speed.
 
     Taking one costs a few milliseconds (12 ms for each of the three tables at a million
-    customers). In `regbot serve` the scheduler takes them at start and again as they grow
-    stale (`keep_samples`), and a search uses the sample it finds, stale or not; a search
+    customers). In `regbot serve` and `regbot socket` the scheduler takes them at start and
+    again as they grow stale (`keep_samples`), and a search uses the sample it finds, stale
+    or not; a search
     takes one itself only where there is none yet, or where no keeper has run for two
     minutes (regbot's other commands, or a keeper that stopped)."""
     key = (look.dialect.name, table)
@@ -376,14 +378,14 @@ def _sample_of(look: Look, table: str) -> _Sample:
 
 
 def keep_samples(look: Look) -> int:
-    """Take again every sample that is missing or stale, and how many were taken: the
-    scheduler's job in `regbot serve` (SAMPLE_KEEPER_SECONDS), so that no search waits for
-    one."""
+    """Take again every sample that is missing or will be stale by the next run, and how
+    many were taken (a failed one counts, and is logged): the scheduler's job (every
+    SAMPLE_KEEPER_SECONDS), so that no search waits for one."""
     global _kept_at
     taken = 0
     for table in SAMPLED_TABLES:
         sample = _SAMPLES.get((look.dialect.name, table))
-        if sample is None or sample.stale(time.monotonic()):
+        if sample is None or sample.stale(time.monotonic() + SAMPLE_KEEPER_SECONDS):
             _take_sample(look, table, time.monotonic())
             taken += 1
     _kept_at = time.monotonic()
