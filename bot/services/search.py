@@ -365,10 +365,9 @@ def _sample_of(look: Look, table: str) -> _Sample:
 
     Taking one costs a few milliseconds (12 ms for each of the three tables at a million
     customers). In `regbot serve` and `regbot socket` the scheduler takes them at start and
-    again as they grow stale (`keep_samples`), and a search uses the sample it finds, stale
-    or not; a search
-    takes one itself only where there is none yet, or where no keeper has run for two
-    minutes (regbot's other commands, or a keeper that stopped)."""
+    again before they go stale (`keep_samples`), and a search uses the sample it finds,
+    stale or not. A search takes one itself only where there is none yet, or where no keeper
+    has run for two minutes (regbot's other commands, or a keeper that stopped)."""
     key = (look.dialect.name, table)
     sample = _SAMPLES.get(key)
     now = time.monotonic()
