@@ -475,6 +475,11 @@ def import_customers(
         f"Imported: {report.created} created, {report.updated} updated, "
         f"{report.unchanged} unchanged, {len(report.bad_rows)} skipped."
     )
+    if report.unkeyed:
+        out.print(
+            f"{report.unkeyed} of the created have no customer number, business ID, e-mail or"
+            " phone to be recognised by: importing the file again would create them again."
+        )
 
 
 @import_app.command("usage")

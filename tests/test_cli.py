@@ -203,6 +203,12 @@ def test_import_customers_reports_bad_lines_and_imports_all_or_nothing(
     assert "nothing was imported" in output
     code, output = run(["import", "customers", "--skip-invalid", str(bad)], env)
     assert code == 0 and "1 created" in output and "1 skipped" in output
+    assert "would create them again" not in output
+    nameless = tmp_path / "names.csv"
+    nameless.write_text("name,city\nPelkkä Nimi Oy,Turku\n", encoding="utf-8")
+    code, output = run(["import", "customers", str(nameless)], env)
+    assert code == 0 and "1 created" in output
+    assert "1 of the created have no customer number, business ID, e-mail or phone" in output
 
 
 def test_socket_mode_needs_the_app_token_and_says_so(tmp_path: Path) -> None:

@@ -75,6 +75,9 @@ class ImportReport:
     unchanged: int = 0
     bad_rows: list[BadRow] = field(default_factory=list)
     written: bool = False
+    # Of the created: rows with no customer number, business ID, e-mail or phone, which
+    # nothing can match when the file is imported again.
+    unkeyed: int = 0
 
 
 class _Abandon(Exception):
@@ -135,7 +138,7 @@ class ImportService:
                     bulk_load.finish()
                 tx.audit("import.customers", detail=_summary(report))
         except _Abandon:
-            report.created = report.updated = report.unchanged = 0
+            report.created = report.updated = report.unchanged = report.unkeyed = 0
             with self._context.transaction(actor) as tx:
                 tx.audit(
                     "import.customers",
@@ -365,6 +368,10 @@ class _BatchWriter:
         self._insert_history(connection, now, ids, creates)
         tx.audit_many("customer.create", numbers, detail="import")
         self._report.created += len(numbers)
+        self._report.unkeyed += sum(
+            row.number is None and row.business_id is None and row.fallback is None
+            for row in creates
+        )
 
     def _insert_history(
         self, connection: Connection, now: object, ids: list[int], creates: list[Checked]

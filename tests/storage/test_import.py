@@ -350,6 +350,29 @@ def test_people_without_identifiers_are_recognised_by_name_and_email_on_reimport
     assert count_customers(context) == 2
 
 
+def test_rows_nothing_can_recognise_are_counted_as_they_are_created(
+    tmp_path: Path, importer: ImportService, context: ServiceContext
+) -> None:
+    """A name alone is no key (two customers may share one): such rows are created again
+    by every import of the file, and the report says how many there were."""
+    path = write(
+        tmp_path,
+        "name,business_id,email,customer_number\n"
+        "Pelkkä Nimi Oy,,,\n"
+        "Toinen Nimi Ky,,,\n"
+        "Sähköposti Oy,,info@example.fi,\n"
+        "Tunnus Oy,2855354-7,,\n"
+        "Numero Oy,,,20001\n",
+    )
+
+    first = importer.import_customers("import", path)
+    again = importer.import_customers("import", path)
+
+    assert (first.created, first.unkeyed) == (5, 2)
+    assert (again.created, again.unchanged, again.unkeyed) == (2, 3, 2)
+    assert count_customers(context) == 7
+
+
 def test_progress_is_reported_per_batch_ending_with_total_of_total(
     tmp_path: Path, importer: ImportService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
