@@ -477,8 +477,8 @@ def import_customers(
     )
     if report.unkeyed:
         out.print(
-            f"{report.unkeyed} of the created have no customer number, business ID, e-mail or"
-            " phone to be recognised by: importing the file again would create them again."
+            "Created without a customer number, business ID, e-mail or phone to recognise"
+            f" them by: {report.unkeyed}. Importing the file again would create them again."
         )
 
 

@@ -208,7 +208,8 @@ def test_import_customers_reports_bad_lines_and_imports_all_or_nothing(
     nameless.write_text("name,city\nPelkkä Nimi Oy,Turku\n", encoding="utf-8")
     code, output = run(["import", "customers", str(nameless)], env)
     assert code == 0 and "1 created" in output
-    assert "1 of the created have no customer number, business ID, e-mail or phone" in output
+    assert "without a customer number, business ID, e-mail or phone" in output
+    assert "them by: 1." in output
 
 
 def test_socket_mode_needs_the_app_token_and_says_so(tmp_path: Path) -> None:
