@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -17,6 +19,8 @@ from bot.services import Services
 from bot.services.search import SAMPLE_KEEPER_SECONDS
 
 logger = logging.getLogger("regbot.scheduler")
+
+T = TypeVar("T")
 
 DELIVERY_INTERVAL_SECONDS = 60
 RETENTION_HOUR = 3  # daily, at 03:15 in REGBOT_TIMEZONE
@@ -62,47 +66,44 @@ def build_scheduler(services: Services, settings: Settings) -> BackgroundSchedul
     return scheduler
 
 
-def _keep_samples(services: Services) -> None:
+def _logged(what: str, job: Callable[[], T]) -> T | None:
+    """The job's result, or None when it failed: the failure is logged, and the scheduler
+    runs the job again at its next time."""
     try:
-        taken = services.customers.keep_search_samples()
+        return job()
     except Exception:
-        logger.exception("sampling names for search failed")
-        return
+        logger.exception("%s failed", what)
+        return None
+
+
+def _keep_samples(services: Services) -> None:
+    taken = _logged("sampling names for search", services.customers.keep_search_samples)
     if taken:
         logger.debug("took %s samples of names for search", taken)
 
 
 def _sweep(services: Services) -> None:
-    try:
-        report = services.reminders.sweep()
-    except Exception:
-        logger.exception("the reminder sweep failed")
-        return
-    logger.info(
-        "reminder sweep %s: %s queued, %s sent, %s left for retry",
-        report.day,
-        report.enqueued,
-        report.sent,
-        report.failed,
-    )
+    report = _logged("the reminder sweep", services.reminders.sweep)
+    if report is not None:
+        logger.info(
+            "reminder sweep %s: %s queued, %s sent, %s left for retry",
+            report.day,
+            report.enqueued,
+            report.sent,
+            report.failed,
+        )
 
 
 def _deliver(services: Services) -> None:
-    try:
-        services.reminders.deliver_pending()
-    except Exception:
-        logger.exception("delivering queued notifications failed")
+    _logged("delivering queued notifications", services.reminders.deliver_pending)
 
 
 def _retention(services: Services) -> None:
-    try:
-        report = services.retention.run()
-    except Exception:
-        logger.exception("the retention job failed")
-        return
-    logger.info(
-        "retention: %s usage events, %s invoices, %s verification codes purged",
-        report.usage_events,
-        report.invoices,
-        report.verification_codes,
-    )
+    report = _logged("the retention job", services.retention.run)
+    if report is not None:
+        logger.info(
+            "retention: %s usage events, %s invoices, %s verification codes purged",
+            report.usage_events,
+            report.invoices,
+            report.verification_codes,
+        )
