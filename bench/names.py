@@ -3,6 +3,7 @@ bench/find.py (and a few more), on its first run and repeated, and the rows it f
 
     .venv/bin/python bench/names.py --engine sqlite
     .venv/bin/python bench/names.py --engine sqlite --code /tmp/old --rows /tmp/old.json
+    .venv/bin/python bench/names.py --engine postgresql --texts '["--", "kallio - rakennus"]'
 
 Runs on the register bench/find.py built. `--code DIR` loads regbot from DIR (a worktree of
 another commit, `git worktree add /tmp/old COMMIT`) instead of this checkout, and `--rows
@@ -18,6 +19,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any, cast
 
 # Texts beyond bench/find.py's: common words together, and short words alone.
 EXTRA = ["virtanen rakennus", "matti virtanen", "kiinteistöpalvelu oy", "rakennus siivous", "oy ab"]
@@ -30,6 +32,11 @@ def main() -> None:
     parser.add_argument("--code", default=str(Path(__file__).resolve().parent.parent))
     parser.add_argument("--rows", help="write the rows each text found to this JSON file")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--texts",
+        type=json.loads,
+        help='time these texts instead, each on a line of its own: a JSON list, \'["--", "oy"]\'',
+    )
     args = parser.parse_args()
     # regbot's packages from --code, before `common` puts this checkout first on the path.
     sys.path.insert(0, str(Path(args.code).resolve()))
@@ -43,7 +50,9 @@ def main() -> None:
     if not database_exists(url):
         raise SystemExit("build the register first: bench/find.py --customers N --engine E")
     finds, _ = queries(url, random.Random(1))
-    texts = list(dict.fromkeys(t for t in finds if _kind(t) in ("words", "fragment"))) + EXTRA
+    texts = args.texts or (
+        list(dict.fromkeys(t for t in finds if _kind(t) in ("words", "fragment"))) + EXTRA
+    )
     settings = load_settings(database_url=url, admins=ADMIN, reminder_channel="CREMIND")
     services = build_services(settings, engine=make_engine(url))
     services.customers.find(ADMIN, "10001")  # connections and imports
@@ -64,6 +73,12 @@ def main() -> None:
     if args.rows:
         Path(args.rows).write_text(json.dumps(found, ensure_ascii=False, indent=0))
     print(f"engine={args.engine} code={args.code} texts={len(texts)}")
+    if args.texts:
+        for text in texts:
+            total, capped, _ = cast("list[Any]", found[text])
+            count = f"{total}+" if capped else str(total)
+            print(f"  {text!r:24s} again median {again[text]:8.2f} ms, found {count}")
+        return
     groups = (
         ("one word", ("fragment",)),
         ("two or more words", ("words",)),

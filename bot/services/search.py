@@ -15,6 +15,8 @@ the names:
 - 2: every word of the text is in the name;
 - 3: every word is in a contact person's or service user's name.
 
+A word with no letter or digit in it (`-`, `&`) is left out of ways 2 and 3.
+
 Each way is an indexed query capped at FIND_COUNT_CAP + 1 rows, so a text that names half the
 register costs as little as one that names ten (the count then reads "100+"). Words of three or
 more characters match anywhere, through FTS5 trigram tables on SQLite and pg_trgm GIN indexes on
@@ -218,18 +220,29 @@ def _add_identifier_ways(st: _Statement, query: str) -> None:
 
 def _add_name_ways(st: _Statement, query: str) -> None:
     folded = fold(query)
-    tokens = folded.split()
-    if not tokens:
+    if not folded:
         return
     active = f"t.status != {st.value(CustomerStatus.ERASED.value)}"
     st.add(
         f"SELECT t.id AS customer_id FROM customer t WHERE {active} AND {_prefix(st, folded)}", 1
     )
+    # A word with no letter or digit (`-`, `&`, `...`) counts only where the whole text
+    # starts a name: no index holds it (pg_trgm keeps letters and digits only, FTS5 has no
+    # trigram of a lone `&`), so as a word of its own it made a search read every name that
+    # the other words found, or the whole register: 0.7 to 1.1 s on PostgreSQL for `--`,
+    # `...` or `ab &&&`, 0.2 s on both engines for `oy &` (docs/BENCHMARKS.md).
+    tokens = [word for word in folded.split() if _has_letter_or_digit(word)]
+    if not tokens:
+        return
     for way in _words(st, "customer", "id", tokens):
         st.add(f"{way} AND {active}", 2)
     for table in ("contact_person", "service_user"):
         for way in _words(st, table, "customer_id", tokens):
             st.add(way, 3)
+
+
+def _has_letter_or_digit(word: str) -> bool:
+    return any(character.isalnum() for character in word)
 
 
 def _words(st: _Statement, table: str, owner: str, tokens: list[str]) -> list[str]:

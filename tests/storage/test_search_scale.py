@@ -131,6 +131,26 @@ def test_each_two_letter_word_of_a_short_query_starts_a_word_of_the_name_in_any_
     ]
 
 
+def test_a_word_with_no_letter_or_digit_counts_only_where_the_text_starts_a_name(
+    services: Services,
+) -> None:
+    """No index holds `-` or `&` as a word (docs/BENCHMARKS.md): such a word neither narrows
+    nor widens what the other words find, and alone it finds the names the text starts."""
+    for name in ("Kallio Rakennus Oy", "Kallio - Rakennus Oy", "-- Viiva Oy", "A & B Oy"):
+        services.customers.create(ADMIN, {"name": name})
+
+    both = ["Kallio - Rakennus Oy", "Kallio Rakennus Oy"]
+    assert sorted(found(services, "kallio - rakennus")) == both
+    assert sorted(found(services, "rakennus &")) == both
+    assert found(services, "--") == ["-- Viiva Oy"]
+    assert found(services, "-- viiva") == ["-- Viiva Oy"]
+    assert found(services, "...") == []
+    assert sorted(found(services, "oy &")) == sorted(
+        ["Kallio Rakennus Oy", "Kallio - Rakennus Oy", "-- Viiva Oy", "A & B Oy"]
+    )
+    assert found(services, "a & b") == ["A & B Oy"]
+
+
 def test_a_search_of_more_words_than_any_name_has_gets_the_limit_and_finds_nothing(
     services: Services,
 ) -> None:
@@ -289,7 +309,8 @@ _SEVERAL_WORDS = [
     "ääkkönen öljy",
     "back\\slash siivous",
     "k-r siivous",
-    "... siivous",
+    "siivous... oy",
+    "... tiihonen",
     "tiihonen siivous",
     "siivous tiihonen",
     "siivous tiih",
@@ -311,7 +332,8 @@ def _no_sample_from_another_test(monkeypatch: pytest.MonkeyPatch) -> Iterator[No
 
 
 def names_with_every_word(query: str) -> list[str]:
-    words = fold(query).split()
+    """Names that contain every word of `query` that has a letter or digit in it."""
+    words = [word for word in fold(query).split() if any(c.isalnum() for c in word)]
     return sorted(name for name in _LOOKALIKES if all(word in fold(name) for word in words))
 
 
