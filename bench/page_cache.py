@@ -19,11 +19,12 @@ import random
 import sqlite3
 import statistics
 import time
+from collections import Counter
 
 from common import database_exists, database_url
 from find import _kind, queries
 
-from bot.services.search import _add_identifier_ways, _add_name_ways, _Statement
+from bot.services.search import _add_identifier_ways, _add_name_ways, _Sample, _Statement
 
 
 def main() -> None:
@@ -66,7 +67,7 @@ def _statement(reader: sqlite3.Connection, text: str) -> tuple[str, dict[str, ob
     """The statement whose rows find lists for `text`: by identifier if the text is one
     that names someone, else by name (`search.find_matches`)."""
     for add_ways in (_add_identifier_ways, _add_name_ways):
-        statement = _Statement("sqlite", lambda _table, _trigram: 0)
+        statement = _Statement("sqlite", lambda _table: _Sample(0.0, False, Counter()))
         add_ways(statement, text)
         if statement.ways and reader.execute(statement.sql(), statement.params).fetchall():
             return statement.sql(), statement.params

@@ -68,6 +68,9 @@ _ESCAPE = " ESCAPE '\\'"
 _SAMPLE = 2_000
 _SAMPLE_SECONDS = 3600.0
 _SMALL_SAMPLE_SECONDS = 60.0
+# A trigram in at least this share of a sample's names is common: on PostgreSQL, a scan in
+# order finds 101 names with it sooner than its index can list them all (`_scan_pays`).
+_COMMON = 0.05
 # The tables whose names are sampled: those a search of several words looks in.
 SAMPLED_TABLES = ("customer", "contact_person", "service_user")
 # How often the scheduler of `regbot serve` and `regbot socket` runs `keep_samples`.
@@ -92,11 +95,13 @@ class _Statement:
     """The ways found so far, as SQL, and the values their placeholders stand for."""
 
     dialect: str
-    # In how many names of a table's sample a trigram is (`_sample_of`).
-    names_with: Callable[[str, str], int]
+    # A table's sample of names (`_sample_of`).
+    sample: Callable[[str], _Sample]
     # (select, rank): each select yields `customer_id` and ends in its WHERE clause.
     ways: list[tuple[str, int]] = field(default_factory=list)
     params: dict[str, object] = field(default_factory=dict)
+    # (table, pieces): what each way asked a table's trigram index for (`_indexed`).
+    looked_up: list[tuple[str, list[str]]] = field(default_factory=list)
 
     def value(self, value: object) -> str:
         name = f"v{len(self.params)}"
@@ -166,22 +171,24 @@ def find_matches(
     `action` with `detail` (`Look.read_listed`)."""
     dialect = look.dialect.name
     text = query.strip()
-
-    def names_with(table: str, trigram: str) -> int:
-        return _sample_of(look, table).names_with[trigram]
-
     for add_ways in (_add_identifier_ways, _add_name_ways):
-        statement = _Statement(dialect, names_with)
+        statement = _Statement(dialect, lambda table: _sample_of(look, table))
         add_ways(statement, text)
         if not statement.ways:
             continue
         statements: list[tuple[str, dict[str, object]]] = []
         if dialect == "postgresql" and add_ways is _add_name_ways:
-            # Every name way has its index. Left to itself, the planner reads `LIMIT 101`
-            # of a fragment as "scan until 101 rows match": quick for a common fragment, a
-            # scan of the whole table for a rare one (hundreds of milliseconds at a million
-            # customers). The trigram index bounds both (docs/BENCHMARKS.md).
-            statements.append(("SET LOCAL enable_seqscan = off", {}))
+            if not _scan_pays(statement):
+                # Every name way has its index. Left to itself, the planner reads `LIMIT
+                # 101` of a fragment as "scan until 101 rows match": quick for a common
+                # fragment, a scan of the whole table for a rare one (hundreds of
+                # milliseconds at a million customers). The trigram index bounds both
+                # (docs/BENCHMARKS.md).
+                statements.append(("SET LOCAL enable_seqscan = off", {}))
+            else:
+                # A scan from the table's first page, not from where another scan is: the
+                # same text lists the same names each time.
+                statements.append(("SET LOCAL synchronize_seqscans = off", {}))
         statements.append((statement.sql(), statement.params))
         rows = cast(
             "list[tuple[int, str, str, str | None, str | None, str, int]]",
@@ -289,7 +296,7 @@ def _fragments(
             dict.fromkeys(
                 min(
                     _indexed_trigrams(st.dialect, f) or [f],
-                    key=lambda trigram: st.names_with(table, trigram),
+                    key=lambda trigram: st.sample(table).names_with[trigram],
                 )
                 for f in fragments
             )
@@ -306,6 +313,7 @@ def _indexed(
     """`head` narrowed to names that contain every piece of `looked_up` (three characters or
     more), as the trigram index finds them: a phrase each of SQLite's FTS5 table, a `LIKE`
     each that PostgreSQL's `pg_trgm` index serves; then `conditions`."""
+    st.looked_up.append((table, looked_up))
     if st.dialect == "sqlite":
         fts = f"{table}_fts"
         match = " AND ".join(_fts_phrase(f) for f in looked_up)
@@ -315,6 +323,23 @@ def _indexed(
         f"t.name_search LIKE {st.value('%' + _like_escape(f) + '%')}{_ESCAPE}" for f in looked_up
     ]
     return f"{head} WHERE " + " AND ".join([*likes, *conditions])
+
+
+def _scan_pays(st: _Statement) -> bool:
+    """Whether PostgreSQL may scan the customers in order rather than list what the trigram
+    index holds: where each of their ways asked the index for one trigram, found in at least
+    one name in twenty of the sample (`_COMMON`). `pg_trgm` reads every match of a trigram
+    before `LIMIT 101` applies, 444 341 names for `" oy"` at a million customers (40 ms);
+    a scan meets 101 of them within the first few hundred names (4 ms). A trigram's share is
+    no promise for a longer fragment, nor for several together, and a scan for a rare one
+    reads the whole table; a wrong sample costs speed, never a match."""
+    customer = [pieces for table, pieces in st.looked_up if table == "customer"]
+    return bool(customer) and all(
+        len(pieces) == 1
+        and len(pieces[0]) == _TRIGRAM
+        and st.sample("customer").share(pieces[0]) >= _COMMON
+        for pieces in customer
+    )
 
 
 def _contains(st: _Statement, fragment: str, within: str = "t.name_search") -> str:
@@ -360,6 +385,12 @@ class _Sample:
     # Whether the names were drawn at random from a table of more than _SAMPLE ids.
     drawn: bool
     names_with: Counter[str]
+    # How many names were sampled.
+    names: int = 0
+
+    def share(self, trigram: str) -> float:
+        """The share of the sampled names that have `trigram` (0 with no names)."""
+        return self.names_with[trigram] / self.names if self.names else 0.0
 
     def stale(self, now: float) -> bool:
         kept = _SAMPLE_SECONDS if self.drawn else _SMALL_SAMPLE_SECONDS
@@ -417,7 +448,7 @@ def _take_sample(look: Look, table: str, now: float) -> _Sample:
     except DBAPIError as error:
         logger.warning("no sample of %s names for search: %s", table, type(error).__name__)
         names, drawn = [], False
-    sample = _Sample(now, drawn, _trigrams_in(names))
+    sample = _Sample(now, drawn, _trigrams_in(names), len(names))
     _SAMPLES[(look.dialect.name, table)] = sample
     return sample
 

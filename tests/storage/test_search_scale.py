@@ -437,6 +437,30 @@ def test_postgresql_is_asked_only_for_trigrams_its_index_holds() -> None:
     assert search._indexed_trigrams("sqlite", "k-r") == ["k-r"]
 
 
+def test_postgresql_scans_in_order_only_for_one_trigram_in_one_name_in_twenty() -> None:
+    """pg_trgm lists every name with a trigram before `LIMIT 101` applies; a scan in order
+    meets 101 names with a common one sooner. Only a lone trigram's share is known from the
+    sample: a longer fragment, or several pieces together, may be rare."""
+    names = ["kala oy"] * 10 + ["nenonen ky"] * 2 + ["tiihonen siivous"] * 8
+    sample = search._Sample(0.0, True, search._trigrams_in(names), len(names))
+
+    def scan_pays(text: str, sample: search._Sample = sample) -> bool:
+        statement = search._Statement("postgresql", lambda _table: sample)
+        search._add_name_ways(statement, text)
+        return search._scan_pays(statement)
+
+    assert sample.share(" oy") == 0.5 and sample.share(" ky") == 0.1
+    assert scan_pays("oy") and scan_pays("oy k") and scan_pays("nen") and scan_pays("oy &")
+    assert scan_pays("sii")  # in 8 names of 20
+    assert not scan_pays("tiihonen")  # a longer fragment: its share is not known
+    assert not scan_pays("ka oy")  # two pairs: together they may be rare
+    assert not scan_pays("tiihonen siivous")  # two trigrams looked up
+    assert not scan_pays("x y")  # no index way at all
+    rare = search._Sample(0.0, True, search._trigrams_in(["kala oy"] + ["tiihonen"] * 99), 100)
+    assert not scan_pays("oy", rare)  # in 1 name of 100
+    assert not scan_pays("oy", search._Sample(0.0, False, Counter()))  # no names sampled
+
+
 def test_a_sample_that_cannot_be_taken_does_not_fail_the_search(
     services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
