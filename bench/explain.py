@@ -45,7 +45,6 @@ def main() -> None:
     engine = make_engine(url)
     settings = load_settings(database_url=url, admins=ADMIN, reminder_channel="CREMIND")
     services = build_services(settings, engine=engine)
-    # (command, statement, parameters, planned with sequential scans off)
     # (label, statement, parameters, sequential scans off, a scan in order chosen)
     captured: list[tuple[str, str, Any, bool, bool]] = []
     label = ["?"]
