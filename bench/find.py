@@ -8,6 +8,10 @@ service users, starts `regbot serve`, then sends the three commands interleaved,
 time, and times each from the signed POST to the reply arriving at the response URL. By
 default every find text is sent twice, so each kind of find weighs what it does in the mix.
 
+The commands come from an agent of the staff table (`regbot staff grant`), as most staff
+are; `--actor admin` sends them as a bootstrap admin of the settings (`REGBOT_ADMINS`), whose
+role no find reads from the database (the figures up to 4 December, night).
+
 `--kinds number` (or any of bid, email, phone, fragment, words, comma-separated) sends only
 finds of those kinds, and `--workers 1` runs the server with one worker, whose pid it prints,
 for a profiler to attach to (docs/BENCHMARKS.md, "Why find is not within 1.5 × help").
@@ -20,6 +24,7 @@ import random
 import statistics
 
 from common import (
+    ADMIN,
     WORK,
     Client,
     ReplyCatcher,
@@ -35,6 +40,9 @@ from generate import add_extras, write_customers
 from sqlalchemy import create_engine, func, select
 
 from storage.models import ContactPerson, Customer
+
+# A staff member whose role the staff table gives (`--actor agent`).
+AGENT = "UBENCHAGENT"
 
 
 def build(url: str, count: int) -> None:
@@ -88,10 +96,17 @@ def main() -> None:
     parser.add_argument("--kinds", default="", help="only finds of these kinds, e.g. number")
     parser.add_argument("--workers", type=int, default=0, help="default: the server's own")
     parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument(
+        "--actor", choices=("agent", "admin"), default="agent", help="who sends the commands"
+    )
     args = parser.parse_args()
     url = database_url(args.engine, f"regbench_{args.customers}")
     if args.rebuild or not database_exists(url):
         build(url, args.customers)
+    user = ADMIN
+    if args.actor == "agent":
+        user = AGENT
+        run_regbot(["staff", "grant", AGENT, "agent"], url)
     rng = random.Random(1)
     finds, shows = queries(url, rng)
     if args.kinds:
@@ -110,18 +125,19 @@ def main() -> None:
             print(f"server worker pid {worker}", flush=True)
         client = Client(port, catcher)
         for _ in range(20):  # warm-up: caches, connections, imports
-            client.command("/customer", "help")
-            client.command("/customer", "find " + rng.choice(finds))
+            client.command("/customer", "help", user)
+            client.command("/customer", "find " + rng.choice(finds), user)
         for i in range(rounds):
-            timings["help"].append(client.command("/customer", "help"))
+            timings["help"].append(client.command("/customer", "help", user))
             text = finds[i % len(finds)]
-            took = client.command("/customer", "find " + text)
+            took = client.command("/customer", "find " + text, user)
             timings["find"].append(took)
             per_find.setdefault(_kind(text), []).append(took)
-            timings["show"].append(client.command("/customer", "show " + shows[i % len(shows)]))
+            show = "show " + shows[i % len(shows)]
+            timings["show"].append(client.command("/customer", show, user))
         client.close()
     catcher.close()
-    print(f"engine={args.engine} customers={args.customers} rounds={rounds}")
+    print(f"engine={args.engine} customers={args.customers} rounds={rounds} actor={args.actor}")
     for name, values in timings.items():
         print(f"  /customer {name:5s} {summary(values)}")
     help_median = statistics.median(timings["help"])

@@ -207,7 +207,7 @@ class CustomerService:
         """Ranked matches over number, business ID, name, email, phone, contacts and users."""
         query = text.strip()
         with self._context.looking(actor) as look:
-            look.authorize(Permission.VIEW_BASIC, "customer.find")
+            look.require(Permission.VIEW_BASIC, "customer.find")
             folded = fold(query)
             if len(folded) < 2 and not query.isdigit():
                 raise DomainError("error.find_too_short")

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Dialect, Engine
@@ -16,7 +16,7 @@ from sqlalchemy.orm.util import identity_key
 
 from bot.audit_chain import canonical_affixes, chain_links
 from bot.config import Settings
-from bot.permissions import Permission, Role, allows
+from bot.permissions import PERMISSION_TABLE, Permission, Role, allows
 from bot.services.errors import DomainError, NotStaff, PermissionRefused
 from storage.models import AuditHead, Counter, FieldChange, StaffMember
 from storage.raw import Params, bound_time, driver_run, driver_run_all
@@ -40,7 +40,7 @@ _MOVE_HEAD = "UPDATE audit_head SET seq = :seq, hash = :hash WHERE id = 1"
 # JSON put together from the affixes Python wrote (`canonical_affixes`), so `regbot audit
 # verify` checks these links as any other. The INSERT and UPDATE run to completion whatever
 # the final SELECT reads, and commit with it.
-_LISTED_AND_AUDITED = """WITH RECURSIVE hits AS MATERIALIZED ({listing}),
+_LISTED_AND_AUDITED = """WITH RECURSIVE {actor}hits AS MATERIALIZED ({listing}),
 head AS (
     SELECT seq, hash FROM audit_head
     WHERE id = 1 AND (SELECT count(*) FROM hits) > 0
@@ -66,7 +66,27 @@ moved AS (
     FROM (SELECT seq, hash FROM chain ORDER BY ordinal DESC LIMIT 1) AS last
     WHERE audit_head.id = 1 AND last.seq > audit_head.seq
 )
-SELECT * FROM hits ORDER BY ordinal"""
+SELECT {columns} ORDER BY hits.ordinal"""
+# The same, where the actor's role is yet to be checked (`Look.require`): the role is read
+# by the statement, listed first in every row, and the listing runs only if the role is one
+# of `:audit_roles` (a one-time filter); a row with no listing says the role if none is.
+_ROLE_CHECKED = (
+    _LISTED_AND_AUDITED.replace(
+        "{actor}",
+        "actor AS MATERIALIZED (\n"
+        "    SELECT (SELECT role FROM staff_member WHERE slack_user_id = :audit_actor) AS role\n"
+        "),\n",
+    )
+    .replace(
+        "{listing}",
+        "SELECT * FROM ({listing}) AS listed"
+        " WHERE (SELECT role FROM actor) = ANY(CAST(:audit_roles AS text[]))",
+    )
+    .replace("{columns}", "actor.role, hits.* FROM actor LEFT JOIN hits ON true")
+)
+_LISTED_AND_AUDITED = _LISTED_AND_AUDITED.replace("{actor}", "").replace(
+    "{columns}", "hits.* FROM hits"
+)
 
 SYSTEM_ACTOR = "system"
 
@@ -130,7 +150,8 @@ class ServiceContext:
         Its reads run on SQLite in a query-only transaction beside the writer. On PostgreSQL
         the connection is in autocommit mode, so a read is a statement of its own (BEGIN and
         COMMIT are round trips), and a listing (`Look.read_listed`) appends its links in the
-        statement that reads it: one round trip for the whole of `/customer find`. Without
+        statement that reads it, and the actor's role with them (`Look.require`): one round
+        trip for the whole of `/customer find`. Without
         the ORM's sessions and SQLAlchemy's connections the request touches far less code,
         which is what a lone command waits on (docs/BENCHMARKS.md).
         """
@@ -143,7 +164,12 @@ class ServiceContext:
                     driver.begin()
                 look = Look(driver, engine.dialect, actor, now, self.settings, links)
                 try:
-                    yield look
+                    try:
+                        yield look
+                    except DomainError:
+                        look.settle()  # a refusal answers before any other error
+                        raise
+                    look.settle()
                 finally:
                     if engine.dialect.name != "postgresql":
                         driver.rollback()
@@ -253,11 +279,15 @@ class Look:
     now: dt.datetime
     settings: Settings
     links: list[_Links]
+    # A permission `require` left to be checked, and the action a refusal is audited as.
+    pending: tuple[Permission, str] | None = None
 
     def run(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        self.settle()
         return driver_run(self.driver, self.dialect, sql, params)
 
     def run_all(self, statements: Sequence[tuple[str, Mapping[str, Any]]]) -> list[tuple[Any, ...]]:
+        self.settle()
         return driver_run_all(self.driver, self.dialect, statements)
 
     def read_listed(
@@ -294,10 +324,40 @@ class Look:
             "audit_head": head,
             "audit_tail": tail,
         }
-        sql = _LISTED_AND_AUDITED.replace("{listing}", listing)
-        return driver_run_all(
+        pending, self.pending = self.pending, None
+        if pending is None:
+            sql = _LISTED_AND_AUDITED.replace("{listing}", listing)
+        else:
+            sql = _ROLE_CHECKED.replace("{listing}", listing)
+            audited["audit_roles"] = sorted(PERMISSION_TABLE[pending[0]])
+        rows = driver_run_all(
             self.driver, self.dialect, [("BEGIN", {}), *before, (sql, audited), ("COMMIT", {})]
         )
+        if pending is None:
+            return rows
+        permission, refused_as = pending
+        role = Role(rows[0][0]) if rows[0][0] is not None else None
+        if not allows(role, permission):
+            self._refuse(role, permission, refused_as, None)
+        return [row[1:] for row in rows if row[1] is not None]
+
+    def require(self, permission: Permission, action: str) -> None:
+        """`authorize`, for a use case that needs no role but the check's: on PostgreSQL the
+        staff table is read by the next listing's own statement (`read_listed`), a round trip
+        fewer for every find by staff whom the settings do not make admins. Any other read,
+        and the end of the look (`ServiceContext.looking`), check it first (`settle`): the
+        actor learns and reads nothing before the check, and a refusal is audited, as
+        `authorize` would."""
+        if self.dialect.name == "postgresql" and self.actor not in self.settings.admins:
+            self.pending = (permission, action)
+        else:
+            self.authorize(permission, action)
+
+    def settle(self) -> None:
+        """Check the permission `require` left for later, if any (`authorize`)."""
+        if self.pending is not None:
+            (permission, action), self.pending = self.pending, None
+            self.authorize(permission, action)
 
     def role_of(self, user_id: str) -> Role | None:
         """The user's role: bootstrap admins from settings, else the staff table."""
@@ -314,6 +374,11 @@ class Look:
         if allows(role, permission):
             assert role is not None
             return role
+        self._refuse(role, permission, action, customer_number)
+
+    def _refuse(
+        self, role: Role | None, permission: Permission, action: str, customer_number: int | None
+    ) -> NoReturn:
         detail, error = refusal(role, permission)
         self.links.append((action, [customer_number], detail, "refused"))
         raise error

@@ -4,18 +4,21 @@ Processes take turns at writing through a lock file."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.permissions import Permission
 from bot.services import Services
-from bot.services.errors import NotStaff
+from bot.services.errors import NotStaff, PermissionRefused
 from storage.db import make_engine, turn_file_for
 from storage.models import AuditEvent, Customer
 from tests.conftest import ADMIN
@@ -120,6 +123,85 @@ def test_a_staff_member_finds_with_the_role_the_staff_table_gives(services: Serv
     services.staff.revoke(ADMIN, "U0VIEWER")
     with pytest.raises(NotStaff):
         services.customers.find("U0VIEWER", "roolitettu")
+
+
+def test_a_stranger_is_refused_before_the_text_is_judged(services: Services) -> None:
+    """A find's role check may wait for its listing (`Look.require`); a text too short to
+    search for is still refused first, and the refusal audited."""
+    with pytest.raises(NotStaff):
+        services.customers.find("U0STRANGER", "a")
+    with services.context.transaction(ADMIN) as tx:
+        outcomes = tx.session.execute(text("SELECT action, outcome FROM audit_event")).all()
+    assert [tuple(each) for each in outcomes] == [("customer.find", "refused")]
+
+
+def test_a_role_checked_with_the_listing_keeps_its_listing_from_one_who_lacks_it(
+    services: Services,
+) -> None:
+    """A permission left to the listing's own statement on PostgreSQL (`Look.require`) is
+    checked as `authorize` checks it: a role without it gets no rows, no link for them, and
+    its refusal audited; one with it gets the rows, each linked."""
+    number = services.customers.create(ADMIN, {"name": "Tarkastettu Oy"}).number
+    services.staff.grant(ADMIN, "U0AGENT", "agent")
+    services.staff.grant(ADMIN, "U0PRIVACY", "privacy")
+    listing = (
+        "SELECT number, 1 AS ordinal FROM customer WHERE number = :number",
+        {"number": number},
+    )
+
+    def listed(actor: str) -> list[tuple[object, ...]]:
+        with services.context.looking(actor) as look:
+            look.require(Permission.READ_AUDIT, "audit.list")
+            return look.read_listed([listing], "audit.list", "listed")
+
+    with pytest.raises(PermissionRefused):
+        listed("U0AGENT")
+    assert listed("U0PRIVACY") == [(number, 1)]
+    with services.context.transaction(ADMIN) as tx:
+        links = tx.session.execute(
+            text(
+                "SELECT actor, outcome, customer_number, detail FROM audit_event"
+                " WHERE action = 'audit.list' ORDER BY seq"
+            )
+        ).all()
+    assert [tuple(link) for link in links] == [
+        ("U0AGENT", "refused", None, "missing read_audit"),
+        ("U0PRIVACY", "ok", number, "listed"),
+    ]
+    assert services.audit.verify().ok
+
+
+def test_a_staff_members_find_by_number_is_one_round_trip_on_postgresql(
+    services: Services, engine: Engine, tmp_path: Path
+) -> None:
+    """The role of staff whom the settings do not make admins is read by the find's own
+    statement: one round trip to the server, as for an admin, counted on the wire (libpq's
+    trace: the server says ReadyForQuery once per round trip)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has no round trips")
+    from psycopg.pq import Trace
+
+    number = services.customers.create(ADMIN, {"name": "Kierros Oy"}).number
+    services.staff.grant(ADMIN, "U0AGENT", "agent")
+    trace = tmp_path / "libpq.trace"
+    descriptor = os.open(trace, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+
+    def traced(connection: Any, _record: object) -> None:
+        connection.pgconn.trace(descriptor)
+        connection.pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS | Trace.REGRESS_MODE)
+
+    event.listen(engine, "connect", traced)
+    engine.dispose()  # every connection from here on is traced
+    try:
+        services.customers.find(ADMIN, str(number))  # a connection for the pool
+        for actor in (ADMIN, "U0AGENT"):
+            start = trace.stat().st_size
+            assert services.customers.find(actor, str(number)).total == 1
+            assert trace.read_text()[start:].count("\tReadyForQuery") == 1, actor
+    finally:
+        event.remove(engine, "connect", traced)
+        engine.dispose()
+        os.close(descriptor)
 
 
 def test_a_look_that_fails_leaves_no_connection_committing_statement_by_statement(
