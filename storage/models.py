@@ -158,11 +158,13 @@ class Customer(Base):
     __table_args__ = (
         # Substring search on PostgreSQL (pg_trgm); SQLite uses the FTS5 table `customer_fts`
         # that migration 0002 creates and triggers keep in step (see trigram_index below).
+        # Every search reads the index's pending list: the smallest one (migration 0004).
         Index(
             "ix_customer_name_search_trgm",
             "name_search",
             postgresql_using="gin",
             postgresql_ops={"name_search": "gin_trgm_ops"},
+            postgresql_with={"gin_pending_list_limit": 64},
         ),
         # Name prefixes (`LIKE 'text%'`) by B-tree on PostgreSQL, whatever its collation.
         Index(
@@ -216,6 +218,7 @@ class ContactPerson(Base):
             "name_search",
             postgresql_using="gin",
             postgresql_ops={"name_search": "gin_trgm_ops"},
+            postgresql_with={"gin_pending_list_limit": 64},
         ),
         # Name prefixes (`LIKE 'text%'`) by B-tree on PostgreSQL, whatever its collation.
         Index(
@@ -245,6 +248,7 @@ class ServiceUser(Base):
             "name_search",
             postgresql_using="gin",
             postgresql_ops={"name_search": "gin_trgm_ops"},
+            postgresql_with={"gin_pending_list_limit": 64},
         ),
         # Name prefixes (`LIKE 'text%'`) by B-tree on PostgreSQL, whatever its collation.
         Index(
