@@ -4,10 +4,13 @@ bench/find.py (and a few more), on its first run and repeated, and the rows it f
     .venv/bin/python bench/names.py --engine sqlite
     .venv/bin/python bench/names.py --engine sqlite --code /tmp/old --rows /tmp/old.json
     .venv/bin/python bench/names.py --engine postgresql --texts '["--", "kallio - rakennus"]'
+    .venv/bin/python bench/names.py --engine postgresql --numbers 40 --repeat 10 --actor agent
 
 Runs on the register bench/find.py built. `--code DIR` loads regbot from DIR (a worktree of
 another commit, `git worktree add /tmp/old COMMIT`) instead of this checkout, and `--rows
 FILE` writes what each text found, so that two commits' answers can be compared with `cmp`.
+`--numbers N` times finds by N customer numbers drawn at random instead, and `--actor agent`
+finds as an agent of the staff table rather than as a bootstrap admin of the settings.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ def main() -> None:
     parser.add_argument("--code", default=str(Path(__file__).resolve().parent.parent))
     parser.add_argument("--rows", help="write the rows each text found to this JSON file")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--numbers", type=int, default=0, help="time N finds by number instead")
+    parser.add_argument("--actor", choices=("admin", "agent"), default="admin")
     parser.add_argument(
         "--texts",
         type=json.loads,
@@ -43,7 +48,7 @@ def main() -> None:
     from bot.app import build_services  # noqa: I001 (this order)
     from bot.config import load_settings
     from common import ADMIN, database_exists, database_url
-    from find import _kind, queries
+    from find import AGENT, _kind, queries
     from storage.db import make_engine
 
     url = database_url(args.engine, f"regbench_{args.customers}")
@@ -53,26 +58,40 @@ def main() -> None:
     texts = args.texts or (
         list(dict.fromkeys(t for t in finds if _kind(t) in ("words", "fragment"))) + EXTRA
     )
+    if args.numbers:
+        texts = [
+            str(number) for number in random.Random(2).sample(range(10001, 990_000), args.numbers)
+        ]
     settings = load_settings(database_url=url, admins=ADMIN, reminder_channel="CREMIND")
     services = build_services(settings, engine=make_engine(url))
-    services.customers.find(ADMIN, "10001")  # connections and imports
+    actor = ADMIN
+    if args.actor == "agent":
+        actor = AGENT
+        services.staff.grant(ADMIN, AGENT, "agent")
+    services.customers.find(actor, "10001")  # connections and imports
     found: dict[str, object] = {}
     first: dict[str, float] = {}
     again: dict[str, float] = {}
     for text in texts:
         started = time.perf_counter()
-        result = services.customers.find(ADMIN, text)
+        result = services.customers.find(actor, text)
         first[text] = (time.perf_counter() - started) * 1000
         times = []
         for _ in range(args.repeat):
             started = time.perf_counter()
-            result = services.customers.find(ADMIN, text)
+            result = services.customers.find(actor, text)
             times.append((time.perf_counter() - started) * 1000)
         again[text] = statistics.median(times)
         found[text] = [result.total, result.capped, [hit.number for hit in result.hits]]
     if args.rows:
         Path(args.rows).write_text(json.dumps(found, ensure_ascii=False, indent=0))
-    print(f"engine={args.engine} code={args.code} texts={len(texts)}")
+    print(f"engine={args.engine} code={args.code} texts={len(texts)} actor={args.actor}")
+    if args.numbers:
+        print(
+            f"  finds by number: first run median {statistics.median(first.values()):.3f} ms,"
+            f" again median {statistics.median(again.values()):.3f} ms"
+        )
+        return
     if args.texts:
         for text in texts:
             total, capped, _ = cast("list[Any]", found[text])
