@@ -8,9 +8,10 @@ service users, starts `regbot serve`, then sends the three commands interleaved,
 time, and times each from the signed POST to the reply arriving at the response URL. By
 default every find text is sent twice, so each kind of find weighs what it does in the mix.
 
-The commands come from an agent of the staff table (`regbot staff grant`), as most staff
-are; `--actor admin` sends them as a bootstrap admin of the settings (`REGBOT_ADMINS`), whose
-role no find reads from the database (the figures up to 4 December, night).
+The commands come from a bootstrap admin of the settings (`REGBOT_ADMINS`), whose role no
+command reads from the database, so that help is the framework's floor; `--actor agent` sends
+them as an agent of the staff table (`regbot staff grant`), as most staff are, whose role
+help and find each read.
 
 `--kinds number` (or any of bid, email, phone, fragment, words, comma-separated) sends only
 finds of those kinds, and `--workers 1` runs the server with one worker, whose pid it prints,
@@ -97,12 +98,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0, help="default: the server's own")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument(
-        "--actor", choices=("agent", "admin"), default="agent", help="who sends the commands"
+        "--actor", choices=("admin", "agent"), default="admin", help="who sends the commands"
     )
     args = parser.parse_args()
     url = database_url(args.engine, f"regbench_{args.customers}")
     if args.rebuild or not database_exists(url):
         build(url, args.customers)
+    else:
+        run_regbot(["db", "upgrade"], url)  # a register built by an earlier commit
     user = ADMIN
     if args.actor == "agent":
         user = AGENT

@@ -34,9 +34,13 @@ class StaffService:
             return tx.role_of(user_id)
 
     def check_is_staff(self, actor: str, action: str) -> None:
-        """Refuse (and audit) a user who is not staff, for commands that read no customer data."""
-        with self._context.reading(actor) as tx:
-            tx.authorize(Permission.VIEW_BASIC, action)
+        """Refuse (and audit) a user who is not staff, for commands that read no customer data.
+        At the driver level (`ServiceContext.looking`), as find: every `help` by staff asks
+        it, and an ORM session's transaction around the one look-up made it 0.5-0.6 ms on
+        SQLite and 1.0-1.1 ms on PostgreSQL instead of 0.04-0.08 and 0.24-0.30 ms
+        (bench/staff_check.py)."""
+        with self._context.looking(actor) as look:
+            look.authorize(Permission.VIEW_BASIC, action)
 
     def list(self, actor: str) -> list[StaffEntry]:
         """Every staff member with their role; bootstrap admins first."""
