@@ -11,7 +11,7 @@ after a bulk import, 4 MB of it cost each name search of `/customer find` 5 to 7
 million customers, whatever it looked for. At the smallest limit, 64 kB (some 120 names), a
 search pays at most 0.1 to 0.2 ms for it. Without the list (`fastupdate = off`) a search
 pays nothing, but every insert updates the index itself, and an import of customers ran at
-half the speed; with 64 kB it runs at 82 % of it (docs/BENCHMARKS.md). The list there is
+half the speed; with 64 kB at about 80 % of it (docs/BENCHMARKS.md). The list there is
 now is merged into the index here.
 """
 
