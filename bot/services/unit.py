@@ -67,9 +67,9 @@ moved AS (
     WHERE audit_head.id = 1 AND last.seq > audit_head.seq
 )
 SELECT {columns} ORDER BY hits.ordinal"""
-# The same, where the actor's role is yet to be checked (`Look.require`): the role is read
-# by the statement, listed first in every row, and the listing runs only if the role is one
-# of `:audit_roles` (a one-time filter); a row with no listing says the role if none is.
+# The same, where the actor's role is yet to be checked (`Look.require`): the statement reads
+# the role, lists only if it is one of `:audit_roles` (a one-time filter), and returns it
+# first in every row; with nothing listed, one row of the role and NULLs.
 _ROLE_CHECKED = (
     _LISTED_AND_AUDITED.replace(
         "{actor}",
@@ -150,10 +150,10 @@ class ServiceContext:
         Its reads run on SQLite in a query-only transaction beside the writer. On PostgreSQL
         the connection is in autocommit mode, so a read is a statement of its own (BEGIN and
         COMMIT are round trips), and a listing (`Look.read_listed`) appends its links in the
-        statement that reads it, and the actor's role with them (`Look.require`): one round
-        trip for the whole of `/customer find`. Without
-        the ORM's sessions and SQLAlchemy's connections the request touches far less code,
-        which is what a lone command waits on (docs/BENCHMARKS.md).
+        statement that reads it, which reads the actor's role too (`Look.require`): one round
+        trip for the whole of `/customer find`. Without the ORM's sessions and SQLAlchemy's
+        connections the request touches far less code, which is what a lone command waits on
+        (docs/BENCHMARKS.md).
         """
         now = self.clock()
         engine = self.reading_engine or self.engine
@@ -305,7 +305,8 @@ class Look:
         statement itself, its hashes computed by the server from the same canonical form
         (`canonical_affixes`), and committed with it: BEGIN, the statements and COMMIT go in
         one round trip. The audit head is locked only after the listing is read, so a slow
-        search never holds up another process's links. Elsewhere the links join the others,
+        search never holds up another process's links. A permission that `require` left
+        for later is checked by the same statement. Elsewhere the links join the others,
         appended after the use case (`ServiceContext.looking`).
         """
         if self.dialect.name != "postgresql" or self.links:
