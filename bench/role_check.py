@@ -19,19 +19,20 @@ import random
 import statistics
 import time
 from collections import Counter
-from typing import Any
+from typing import Any, cast
 
 import psycopg
-from common import database_exists, database_url
-from sqlalchemy.engine import make_url
+from common import ADMIN, database_exists, database_url
+from find import AGENT
 
+from bot.app import build_services
 from bot.audit_chain import canonical_affixes
+from bot.config import load_settings
 from bot.permissions import PERMISSION_TABLE, Permission
 from bot.services import unit
 from bot.services.search import _add_identifier_ways, _Sample, _Statement
+from storage.db import make_engine
 from storage.raw import for_driver
-
-ACTOR = "UBENCHROLECHECK"
 
 
 def main() -> None:
@@ -42,16 +43,12 @@ def main() -> None:
     url = database_url("postgresql", f"regbench_{args.customers}")
     if not database_exists(url):
         raise SystemExit("build the register first: bench/find.py --engine postgresql")
-    parts = make_url(url)
-    conn = psycopg.connect(
-        host=parts.host, port=parts.port, user=parts.username, dbname=parts.database
-    )
+    settings = load_settings(database_url=url, admins=ADMIN, reminder_channel="CREMIND")
+    engine = make_engine(url)
+    build_services(settings, engine=engine).staff.grant(ADMIN, AGENT, "agent")
+    pooled = engine.raw_connection()
+    conn = cast("psycopg.Connection[Any]", pooled.driver_connection)
     conn.autocommit = True
-    conn.execute(
-        "INSERT INTO staff_member (slack_user_id, role, granted_by, granted_at)"
-        " VALUES (%s, 'agent', 'bench', now()) ON CONFLICT DO NOTHING",
-        (ACTOR,),
-    )
     rng = random.Random(1)
     top = conn.execute("SELECT max(number) FROM customer").fetchone()
     assert top is not None
@@ -66,8 +63,9 @@ def main() -> None:
                 if run >= 20:  # the first runs prepare the statements
                     times[kind].append(took)
     finally:
-        conn.execute("DELETE FROM staff_member WHERE slack_user_id = %s", (ACTOR,))
-        conn.close()
+        conn.autocommit = False
+        pooled.close()
+        engine.dispose()
     print(f"customers={args.customers} runs={args.runs} (medians, one connection)")
     for kind, values in times.items():
         print(f"  {kind:28s} {statistics.median(values) * 1000:.3f} ms")
@@ -78,11 +76,11 @@ def _find(conn: psycopg.Connection[Any], kind: str, number: str) -> float:
     statement = _Statement("postgresql", lambda _table: _Sample(0.0, False, Counter()))
     _add_identifier_ways(statement, number)
     now = dt.datetime.now(dt.UTC)
-    head, tail = canonical_affixes(now, ACTOR, "bench.find", "ok", "bench")
+    head, tail = canonical_affixes(now, AGENT, "bench.find", "ok", "bench")
     params: dict[str, Any] = {
         **statement.params,
         "audit_at": now,
-        "audit_actor": ACTOR,
+        "audit_actor": AGENT,
         "audit_action": "bench.find",
         "audit_detail": "bench",
         "audit_head": head,
@@ -90,7 +88,7 @@ def _find(conn: psycopg.Connection[Any], kind: str, number: str) -> float:
     }
     started = time.perf_counter()
     if kind == "role, then the listing":
-        conn.execute(for_driver(unit._ROLE_OF, "pyformat"), {"user": ACTOR}).fetchall()
+        conn.execute(for_driver(unit._ROLE_OF, "pyformat"), {"user": AGENT}).fetchall()
         sql = unit._LISTED_AND_AUDITED.replace("{listing}", statement.sql())
     else:
         sql = unit._ROLE_CHECKED.replace("{listing}", statement.sql())
