@@ -1,5 +1,6 @@
 """APScheduler inside `serve` and `socket`: the daily reminder sweep, the outbox retry loop,
-the nightly retention job and the samples of names that searches steer by.
+the nightly retention job, the samples of names that searches steer by and, on SQLite, the
+WAL's checkpoints.
 
 Every instance runs it; the outbox makes that safe (SPEC §8.5). Jobs only call services.
 """
@@ -23,6 +24,7 @@ logger = logging.getLogger("regbot.scheduler")
 T = TypeVar("T")
 
 DELIVERY_INTERVAL_SECONDS = 60
+WAL_CHECKPOINT_SECONDS = 1
 RETENTION_HOUR = 3  # daily, at 03:15 in REGBOT_TIMEZONE
 
 
@@ -63,6 +65,18 @@ def build_scheduler(services: Services, settings: Settings) -> BackgroundSchedul
         coalesce=True,
         max_instances=1,
     )
+    if services.context.engine.dialect.name == "sqlite":
+        # Commits leave the WAL to this job (storage.db.WAL_AUTOCHECKPOINT_PAGES). A run late
+        # or missed is no matter: the next copies what it would have.
+        scheduler.add_job(
+            lambda: _checkpoint(services),
+            "interval",
+            seconds=WAL_CHECKPOINT_SECONDS,
+            id="wal-checkpoint",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+        )
     return scheduler
 
 
@@ -80,6 +94,10 @@ def _keep_samples(services: Services) -> None:
     taken = _logged("sampling names for search", services.customers.keep_search_samples)
     if taken:
         logger.debug("took %s samples of names for search", taken)
+
+
+def _checkpoint(services: Services) -> None:
+    _logged("checkpointing the WAL", services.context.checkpoint)
 
 
 def _sweep(services: Services) -> None:

@@ -23,6 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Copying the WAL back into the database file (a checkpoint) is left to `checkpoint_wal`,
+# which the scheduler runs every second, until the WAL holds this many pages (40 MB): only
+# then does a commit copy it itself, as SQLite makes the commit that passes 1000 pages do by
+# default. That commit waited 10 to 30 ms, a command's reply with it (docs/BENCHMARKS.md).
+WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 def is_sqlite(url: str) -> bool:
@@ -105,6 +110,7 @@ def _sqlite_engine(url: str, factory: type[_SqliteConnection], *, echo: bool) ->
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         if factory.query_only:
             cursor.execute("PRAGMA query_only=1")
         cursor.close()
@@ -135,10 +141,7 @@ def reading_engine(engine: Engine) -> Engine | None:
     more than running it. Disposed with `engine`. PostgreSQL's transactions never block
     readers anyway; an in-memory SQLite database is one connection's own.
     """
-    if engine.dialect.name != "sqlite":
-        return None
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file:"):
+    if not _sqlite_file(engine):
         return None
     reader = _READING_ENGINES.get(engine)
     if reader is None:
@@ -146,6 +149,42 @@ def reading_engine(engine: Engine) -> Engine | None:
         _READING_ENGINES[engine] = reader
         event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
     return reader
+
+
+def _sqlite_file(engine: Engine) -> bool:
+    """Whether the engine's database is an SQLite file (in WAL mode), not in memory."""
+    if engine.dialect.name != "sqlite":
+        return False
+    database = engine.url.database
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """What a checkpoint found: the pages the WAL holds, and how many of them are now in the
+    database file (fewer where a reader still needs the older versions)."""
+
+    in_wal: int
+    copied: int
+
+
+def checkpoint_wal(engine: Engine) -> Checkpoint | None:
+    """Copy the WAL's pages back into an SQLite file, as far as no reader still needs them:
+    a PASSIVE checkpoint, which waits for no reader or writer, and which they do not wait
+    for. None where there is no WAL (PostgreSQL, an in-memory database) or where another
+    connection, of this process or another, is checkpointing already."""
+    if not _sqlite_file(engine):
+        return None
+    pooled = engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        assert driver is not None
+        busy, in_wal, copied = driver.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        pooled.close()
+    if busy or in_wal < 0:
+        return None
+    return Checkpoint(in_wal=in_wal, copied=copied)
 
 
 class _SqliteConnection(sqlite3.Connection):

@@ -18,6 +18,7 @@ from bot.audit_chain import canonical_affixes, chain_links
 from bot.config import Settings
 from bot.permissions import PERMISSION_TABLE, Permission, Role, allows
 from bot.services.errors import DomainError, NotStaff, PermissionRefused
+from storage.db import Checkpoint, checkpoint_wal
 from storage.models import AuditHead, Counter, FieldChange, StaffMember
 from storage.raw import Params, bound_time, driver_run, driver_run_all
 
@@ -176,6 +177,11 @@ class ServiceContext:
         finally:
             if links:
                 self._append_apart(actor, now, links)
+
+    def checkpoint(self) -> Checkpoint | None:
+        """Copy the WAL of an SQLite register back into its file (`storage.db.checkpoint_wal`);
+        the scheduler does it every second, so that no command's commit has to."""
+        return checkpoint_wal(self.engine)
 
     @property
     def engine(self) -> Engine:

@@ -4,6 +4,7 @@ concurrent writers get unique numbers and an unbroken audit chain."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -11,7 +12,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, text
 
 from bot.services import Services
-from storage.db import make_engine, reading_engine
+from storage.db import (
+    WAL_AUTOCHECKPOINT_PAGES,
+    Checkpoint,
+    checkpoint_wal,
+    make_engine,
+    reading_engine,
+)
 from storage.models import Base, include_in_schema_comparison
 from tests.conftest import ADMIN
 
@@ -55,6 +62,59 @@ def test_sqlite_runs_with_wal_foreign_keys_and_a_busy_timeout(engine: Engine) ->
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert (conn.execute(text("PRAGMA busy_timeout")).scalar() or 0) >= 5000
+
+
+def _fill(engine: Engine, commits: int) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS filler (body BLOB)")
+    for _ in range(commits):
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50)"
+                " INSERT INTO filler SELECT randomblob(3000) FROM n"
+            )
+
+
+def test_commits_on_sqlite_leave_the_wal_to_the_checkpoints(tmp_path: Path) -> None:
+    """A commit that takes the WAL past SQLite's default 1000 pages does not stop to copy it
+    back (10 to 30 ms a command waited); `checkpoint_wal`, which the scheduler runs every
+    second, copies it all, and commits do only past WAL_AUTOCHECKPOINT_PAGES."""
+    database = tmp_path / "wal.db"
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
+        assert pages == WAL_AUTOCHECKPOINT_PAGES
+    _fill(engine, commits=40)  # about 2 000 pages
+
+    in_wal = Path(f"{database}-wal").stat().st_size // 4096
+    assert in_wal > 1500  # no commit copied the WAL back at 1000 pages
+    checkpoint = checkpoint_wal(engine)
+
+    assert checkpoint is not None
+    assert checkpoint.in_wal > 1500
+    assert checkpoint.copied == checkpoint.in_wal
+    engine.dispose()
+
+
+def test_a_checkpoint_waits_for_no_reader_and_copies_what_it_may(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'wal.db'}")
+    _fill(engine, commits=2)
+    reader = reading_engine(engine)
+    assert reader is not None
+    with reader.begin() as conn:
+        conn.exec_driver_sql("SELECT count(*) FROM filler").scalar_one()  # holds its snapshot
+        _fill(engine, commits=2)
+        checkpoint = checkpoint_wal(engine)
+        assert checkpoint is not None
+        assert 0 < checkpoint.copied < checkpoint.in_wal  # the reader's pages stay in the WAL
+    assert checkpoint_wal(engine) == Checkpoint(checkpoint.in_wal, checkpoint.in_wal)
+    engine.dispose()
+
+
+def test_there_is_no_wal_to_checkpoint_in_memory_or_on_postgresql(engine: Engine) -> None:
+    assert checkpoint_wal(make_engine("sqlite://")) is None
+    if engine.dialect.name == "postgresql":
+        assert checkpoint_wal(engine) is None
 
 
 def test_concurrent_creates_get_unique_numbers_and_keep_the_chain_intact(

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine
 
 from bot.app import build_services
 from bot.config import load_settings
-from bot.scheduler import DELIVERY_INTERVAL_SECONDS, build_scheduler
+from bot.scheduler import DELIVERY_INTERVAL_SECONDS, WAL_CHECKPOINT_SECONDS, build_scheduler
 from bot.services import search
 from bot.services.search import SAMPLE_KEEPER_SECONDS
 from storage.db import make_engine, upgrade
@@ -65,3 +65,29 @@ def test_the_samples_of_names_are_kept_from_the_start_every_minute(
     assert {table for (_, table) in search._SAMPLES} == set(search.SAMPLED_TABLES)
     assert search._kept_at is not None
     engine.dispose()
+
+
+def test_the_wal_of_an_sqlite_register_is_checkpointed_every_second(tmp_path: Path) -> None:
+    database = tmp_path / "x.db"
+    settings = load_settings(database_url=f"sqlite:///{database}", admins="UADMIN")
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    services = build_services(settings, engine=engine)
+    services.staff.grant("UADMIN", "UAGENT", "agent")  # a commit: pages in the WAL
+    job = build_scheduler(services, settings).get_job("wal-checkpoint")
+    assert job is not None
+    assert job.trigger.interval == dt.timedelta(seconds=WAL_CHECKPOINT_SECONDS)
+
+    # The schema and the grant are in the WAL alone: no commit copied them back.
+    before = database.stat().st_size
+
+    job.func()
+
+    assert database.stat().st_size > before
+    engine.dispose()
+
+
+def test_postgresql_has_no_wal_checkpoint_job(tmp_path: Path) -> None:
+    settings = load_settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    services = build_services(settings, engine=create_engine(settings.database_url))
+    assert build_scheduler(services, settings).get_job("wal-checkpoint") is None
