@@ -97,7 +97,10 @@ def _keep_samples(services: Services) -> None:
 
 
 def _checkpoint(services: Services) -> None:
-    _logged("checkpointing the WAL", services.context.checkpoint)
+    done = _logged("checkpointing the WAL", services.context.checkpoint)
+    if done is not None and done.copied < done.in_wal:
+        # Pages a reader's snapshot still needs stay in the WAL until a later checkpoint.
+        logger.debug("checkpoint: %s of %s pages copied", done.copied, done.in_wal)
 
 
 def _sweep(services: Services) -> None:

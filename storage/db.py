@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Copying the WAL back into the database file (a checkpoint) is left to `checkpoint_wal`,
-# which the scheduler runs every second, until the WAL holds this many pages (40 MB): only
-# then does a commit copy it itself, as SQLite makes the commit that passes 1000 pages do by
-# default. That commit waited 10 to 30 ms, a command's reply with it (docs/BENCHMARKS.md).
+# which the scheduler runs (bot/scheduler.py), until the WAL holds this many pages (40 MB):
+# only then does a commit copy it itself, as SQLite makes the commit that passes 1000 pages
+# do by default. That commit waited 10 to 30 ms, a command's reply with it
+# (docs/BENCHMARKS.md).
 WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
@@ -141,7 +142,10 @@ def reading_engine(engine: Engine) -> Engine | None:
     more than running it. Disposed with `engine`. PostgreSQL's transactions never block
     readers anyway; an in-memory SQLite database is one connection's own.
     """
-    if not _sqlite_file(engine):
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
         return None
     reader = _READING_ENGINES.get(engine)
     if reader is None:
@@ -149,14 +153,6 @@ def reading_engine(engine: Engine) -> Engine | None:
         _READING_ENGINES[engine] = reader
         event.listen(engine, "engine_disposed", lambda _engine: reader.dispose())
     return reader
-
-
-def _sqlite_file(engine: Engine) -> bool:
-    """Whether the engine's database is an SQLite file (in WAL mode), not in memory."""
-    if engine.dialect.name != "sqlite":
-        return False
-    database = engine.url.database
-    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
 
 
 @dataclass(frozen=True)
@@ -173,7 +169,7 @@ def checkpoint_wal(engine: Engine) -> Checkpoint | None:
     a PASSIVE checkpoint, which waits for no reader or writer, and which they do not wait
     for. None where there is no WAL (PostgreSQL, an in-memory database) or where another
     connection, of this process or another, is checkpointing already."""
-    if not _sqlite_file(engine):
+    if engine.dialect.name != "sqlite":
         return None
     pooled = engine.raw_connection()
     try:

@@ -180,7 +180,7 @@ class ServiceContext:
 
     def checkpoint(self) -> Checkpoint | None:
         """Copy the WAL of an SQLite register back into its file (`storage.db.checkpoint_wal`);
-        the scheduler does it every second, so that no command's commit has to."""
+        the scheduler does it, so that no command's commit has to."""
         return checkpoint_wal(self.engine)
 
     @property

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine
 
 from bot.app import build_services
 from bot.config import load_settings
-from bot.scheduler import DELIVERY_INTERVAL_SECONDS, WAL_CHECKPOINT_SECONDS, build_scheduler
+from bot.scheduler import DELIVERY_INTERVAL_SECONDS, build_scheduler
 from bot.services import search
 from bot.services.search import SAMPLE_KEEPER_SECONDS
 from storage.db import make_engine, upgrade
@@ -76,7 +76,7 @@ def test_the_wal_of_an_sqlite_register_is_checkpointed_every_second(tmp_path: Pa
     services.staff.grant("UADMIN", "UAGENT", "agent")  # a commit: pages in the WAL
     job = build_scheduler(services, settings).get_job("wal-checkpoint")
     assert job is not None
-    assert job.trigger.interval == dt.timedelta(seconds=WAL_CHECKPOINT_SECONDS)
+    assert job.trigger.interval == dt.timedelta(seconds=1)
 
     # The schema and the grant are in the WAL alone: no commit copied them back.
     before = database.stat().st_size
@@ -87,7 +87,9 @@ def test_the_wal_of_an_sqlite_register_is_checkpointed_every_second(tmp_path: Pa
     engine.dispose()
 
 
-def test_postgresql_has_no_wal_checkpoint_job(tmp_path: Path) -> None:
+def test_postgresql_has_no_wal_checkpoint_job() -> None:
     settings = load_settings(database_url="postgresql+psycopg://nobody@127.0.0.1:1/none")
-    services = build_services(settings, engine=create_engine(settings.database_url))
+    engine = create_engine(settings.database_url)  # never connects
+    services = build_services(settings, engine=engine)
     assert build_scheduler(services, settings).get_job("wal-checkpoint") is None
+    engine.dispose()
