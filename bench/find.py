@@ -6,7 +6,12 @@
 Builds (once; reused while it exists) a register of N generated customers with contacts and
 service users, starts `regbot serve`, then sends the three commands interleaved, one at a
 time, and times each from the signed POST to the reply arriving at the response URL. By
-default every find text is sent twice, so each kind of find weighs what it does in the mix.
+default every find text is sent twice, so each kind of find weighs what it does in the mix,
+after a warm-up that sends each once (with help and a show), so that the server measured is
+in its steady state: on PostgreSQL each kind of find's statement is planned on its first ten
+runs on a connection (psycopg prepares it at the sixth; the server plans a prepared statement
+for its values five times before it keeps a plan). `--warmup N` sends N random finds instead
+(the figures before the last session of 4 December had 20, without the shows).
 
 The commands come from a bootstrap admin of the settings (`REGBOT_ADMINS`), whose role no
 command reads from the database, so that help is the framework's floor; `--actor agent` sends
@@ -98,6 +103,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=0, help="default: the server's own")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument(
+        "--warmup", type=int, help="rounds before measuring (default: every find text once)"
+    )
+    parser.add_argument(
         "--actor", choices=("admin", "agent"), default="admin", help="who sends the commands"
     )
     args = parser.parse_args()
@@ -127,9 +135,15 @@ def main() -> None:
             (worker,) = [each for each in process_tree(pid) if each != pid]
             print(f"server worker pid {worker}", flush=True)
         client = Client(port, catcher)
-        for _ in range(20):  # warm-up: caches, connections, imports
+        # Warm-up: caches, connections, imports, and every kind of find's statement run on
+        # each worker's connections often enough to be prepared and planned for good, as on
+        # a server that has been up a while (PostgreSQL plans a statement ten times first).
+        warmup = rng.sample(finds, len(finds)) if args.warmup is None else []
+        warmup += [rng.choice(finds) for _ in range(args.warmup or 0)]
+        for i, text in enumerate(warmup):
             client.command("/customer", "help", user)
-            client.command("/customer", "find " + rng.choice(finds), user)
+            client.command("/customer", "find " + text, user)
+            client.command("/customer", "show " + shows[i % len(shows)], user)
         for i in range(rounds):
             timings["help"].append(client.command("/customer", "help", user))
             text = finds[i % len(finds)]
