@@ -112,6 +112,11 @@ class _Statement:
         """A way: `select` yields `customer_id` and ends in its WHERE clause."""
         self.ways.append((select, rank))
 
+    def following(self) -> _Statement:
+        """A statement to go with this one (`_first_found`): its placeholders go on from
+        this one's, and its values include them."""
+        return _Statement(self.dialect, self.sample, params=dict(self.params))
+
     def sql(self) -> str:
         """One statement: every way capped at FIND_COUNT_CAP + 1 rows, each customer at its
         best rank, the first FIND_LIMIT and the count.
@@ -171,32 +176,66 @@ def find_matches(
     `action` with `detail` (`Look.read_listed`)."""
     dialect = look.dialect.name
     text = query.strip()
-    for add_ways in (_add_identifier_ways, _add_name_ways):
-        statement = _Statement(dialect, lambda table: _sample_of(look, table))
-        add_ways(statement, text)
-        if not statement.ways:
-            continue
-        statements: list[tuple[str, dict[str, object]]] = []
-        if dialect == "postgresql" and add_ways is _add_name_ways:
-            if not _scan_pays(statement):
-                # Every name way has its index. Left to itself, the planner reads `LIMIT
-                # 101` of a fragment as "scan until 101 rows match": quick for a common
-                # fragment, a scan of the whole table for a rare one (hundreds of
-                # milliseconds at a million customers). The trigram index bounds both
-                # (docs/BENCHMARKS.md).
-                statements.append(("SET LOCAL enable_seqscan = off", {}))
-            else:
-                # A scan from the table's first page, not from where another scan is: the
-                # same text lists the same names each time.
-                statements.append(("SET LOCAL synchronize_seqscans = off", {}))
-        statements.append((statement.sql(), statement.params))
-        rows = cast(
-            "list[tuple[int, str, str, str | None, str | None, str, int]]",
-            look.read_listed(statements, action, detail),
-        )
-        if rows:
-            return [CustomerSummary(*row[:6]) for row in rows], rows[0][6]
-    return [], 0
+    identifiers = _Statement(dialect, lambda table: _sample_of(look, table))
+    _add_identifier_ways(identifiers, text)
+    # Every other identifier's text is a username too, and adds ways of its own.
+    if dialect == "postgresql" and len(identifiers.ways) == 1 and USERNAME.match(text):
+        # One word that can only be a username or a name (`virtanen`, the commonest search):
+        # the names go to the server with the username's way, in one statement, and count
+        # only if it finds no one: a round trip fewer (docs/BENCHMARKS.md).
+        names = identifiers.following()
+        _add_name_ways(names, text)
+        if names.ways:
+            listing = (_first_found(identifiers, names), names.params)
+            return _listed(look, [*_planner_settings(names), listing], action, detail)
+    if identifiers.ways:
+        hits, total = _listed(look, [(identifiers.sql(), identifiers.params)], action, detail)
+        if hits:
+            return hits, total
+    names = _Statement(dialect, lambda table: _sample_of(look, table))
+    _add_name_ways(names, text)
+    if not names.ways:
+        return [], 0
+    return _listed(look, [*_planner_settings(names), (names.sql(), names.params)], action, detail)
+
+
+def _listed(
+    look: Look, statements: list[tuple[str, dict[str, object]]], action: str, detail: str
+) -> tuple[list[CustomerSummary], int]:
+    """The hits of a listing (`_Statement.sql`, last of `statements`) and their count."""
+    rows = cast(
+        "list[tuple[int, str, str, str | None, str | None, str, int]]",
+        look.read_listed(statements, action, detail),
+    )
+    if not rows:
+        return [], 0
+    return [CustomerSummary(*row[:6]) for row in rows], rows[0][6]
+
+
+def _planner_settings(names: _Statement) -> list[tuple[str, dict[str, object]]]:
+    """What PostgreSQL is told before a statement of name ways."""
+    if names.dialect != "postgresql":
+        return []
+    if not _scan_pays(names):
+        # Every name way has its index. Left to itself, the planner reads `LIMIT 101` of a
+        # fragment as "scan until 101 rows match": quick for a common fragment, a scan of
+        # the whole table for a rare one (hundreds of milliseconds at a million customers).
+        # The trigram index bounds both (docs/BENCHMARKS.md).
+        return [("SET LOCAL enable_seqscan = off", {})]
+    # A scan from the table's first page, not from where another scan is: the same text
+    # lists the same names each time.
+    return [("SET LOCAL synchronize_seqscans = off", {})]
+
+
+def _first_found(first: _Statement, then: _Statement) -> str:
+    """One listing: `first`'s, or `then`'s where `first` lists no one. `then` is not run at
+    all when `first` lists someone (PostgreSQL's one-time filter)."""
+    return (
+        f"WITH preferred AS MATERIALIZED ({first.sql()})"
+        " SELECT * FROM preferred"
+        f" UNION ALL SELECT * FROM ({then.sql()}) AS fallback"
+        " WHERE NOT EXISTS (SELECT 1 FROM preferred)"
+    )
 
 
 def _add_identifier_ways(st: _Statement, query: str) -> None:

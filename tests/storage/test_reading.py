@@ -171,12 +171,13 @@ def test_a_role_checked_with_the_listing_keeps_its_listing_from_one_who_lacks_it
     assert services.audit.verify().ok
 
 
-def test_a_staff_members_find_by_number_is_one_round_trip_on_postgresql(
+def test_a_staff_members_find_by_number_or_by_one_word_is_one_round_trip_on_postgresql(
     services: Services, engine: Engine, tmp_path: Path
 ) -> None:
     """The role of staff whom the settings do not make admins is read by the find's own
-    statement: one round trip to the server, as for an admin, counted on the wire (libpq's
-    trace: the server says ReadyForQuery once per round trip)."""
+    statement, and one word that can only be a username or a name is looked for as both in
+    one statement: one round trip to the server, counted on the wire (libpq's trace: the
+    server says ReadyForQuery once per round trip)."""
     if engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no round trips")
     from psycopg.pq import Trace
@@ -195,9 +196,10 @@ def test_a_staff_members_find_by_number_is_one_round_trip_on_postgresql(
     try:
         services.customers.find(ADMIN, str(number))  # a connection for the pool
         for actor in (ADMIN, "U0AGENT"):
-            start = trace.stat().st_size
-            assert services.customers.find(actor, str(number)).total == 1
-            assert trace.read_text()[start:].count("\tReadyForQuery") == 1, actor
+            for text in (str(number), "kierro"):
+                start = trace.stat().st_size
+                assert services.customers.find(actor, text).total == 1
+                assert trace.read_text()[start:].count("\tReadyForQuery") == 1, (actor, text)
     finally:
         event.remove(engine, "connect", traced)
         engine.dispose()

@@ -258,6 +258,20 @@ def test_a_text_that_identifies_nobody_is_looked_for_in_the_names(services: Serv
     assert found(services, "studio@example.fi") == ["Posti studio@example.fi Oy"]
 
 
+def test_a_username_finds_its_customer_only_and_otherwise_the_word_is_a_name(
+    services: Services,
+) -> None:
+    services.customers.create(ADMIN, {"name": "Pirkko Rakennus Oy"})
+    number = services.customers.create(ADMIN, {"name": "Toinen Oy"}).number
+    services.customers.add_service_user(
+        ADMIN, str(number), {"username": "pirkko", "name": "Ville Väre"}
+    )
+
+    assert found(services, "pirkko") == ["Toinen Oy"]
+    assert found(services, "pirkk") == ["Pirkko Rakennus Oy"]
+    assert found(services, "PIRKKO") == ["Toinen Oy"]
+
+
 def test_contacts_names_count_until_better_matches_pass_the_cap(
     services: Services, tmp_path: Path
 ) -> None:
