@@ -30,21 +30,20 @@ RETENTION_HOUR = 3  # daily, at 03:15 in REGBOT_TIMEZONE
 
 def build_scheduler(services: Services, settings: Settings) -> BackgroundScheduler:
     """A scheduler (not started) with the sweep on REGBOT_DIGEST_CRON and a retry loop."""
-    scheduler = BackgroundScheduler(timezone=settings.tz)
+    # Every job: a run that is due while the last still runs, or several missed, run once.
+    scheduler = BackgroundScheduler(
+        timezone=settings.tz, job_defaults={"coalesce": True, "max_instances": 1}
+    )
     scheduler.add_job(
         lambda: _sweep(services),
         CronTrigger.from_crontab(settings.digest_cron, timezone=settings.tz),
         id="reminder-sweep",
-        coalesce=True,
-        max_instances=1,
         misfire_grace_time=3600,
     )
     scheduler.add_job(
         lambda: _retention(services),
         CronTrigger(hour=RETENTION_HOUR, minute=15, timezone=settings.tz),
         id="retention",
-        coalesce=True,
-        max_instances=1,
         misfire_grace_time=6 * 3600,
     )
     scheduler.add_job(
@@ -52,8 +51,6 @@ def build_scheduler(services: Services, settings: Settings) -> BackgroundSchedul
         "interval",
         seconds=DELIVERY_INTERVAL_SECONDS,
         id="outbox-delivery",
-        coalesce=True,
-        max_instances=1,
     )
     # At start, then every minute: a search of several words never waits for a sample.
     scheduler.add_job(
@@ -62,8 +59,6 @@ def build_scheduler(services: Services, settings: Settings) -> BackgroundSchedul
         seconds=SAMPLE_KEEPER_SECONDS,
         id="search-samples",
         next_run_time=dt.datetime.now(settings.tz),
-        coalesce=True,
-        max_instances=1,
     )
     if services.context.engine.dialect.name == "sqlite":
         # Commits leave the WAL to this job (storage.db.WAL_AUTOCHECKPOINT_PAGES). A run late
@@ -73,8 +68,6 @@ def build_scheduler(services: Services, settings: Settings) -> BackgroundSchedul
             "interval",
             seconds=WAL_CHECKPOINT_SECONDS,
             id="wal-checkpoint",
-            coalesce=True,
-            max_instances=1,
             misfire_grace_time=None,
         )
     return scheduler

@@ -93,3 +93,16 @@ def test_postgresql_has_no_wal_checkpoint_job() -> None:
     services = build_services(settings, engine=engine)
     assert build_scheduler(services, settings).get_job("wal-checkpoint") is None
     engine.dispose()
+
+
+def test_no_job_runs_twice_at_once_and_missed_runs_are_run_once(tmp_path: Path) -> None:
+    settings = load_settings(database_url=f"sqlite:///{tmp_path}/x.db")
+    services = build_services(settings, engine=create_engine(settings.database_url))
+    scheduler = build_scheduler(services, settings)
+    scheduler.start(paused=True)  # jobs take the scheduler's defaults when it starts
+    try:
+        jobs = scheduler.get_jobs()
+        assert {job.id for job in jobs} >= {"reminder-sweep", "outbox-delivery", "wal-checkpoint"}
+        assert all(job.coalesce and job.max_instances == 1 for job in jobs)
+    finally:
+        scheduler.shutdown(wait=False)
