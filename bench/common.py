@@ -231,17 +231,23 @@ def running_server(
     threads: int = 8,
     fake: FakeSlack | None = None,
     args: tuple[str, ...] = (),
+    module: str = "bot",
     **extra: str,
 ) -> Iterator[tuple[int, int]]:
-    """`regbot serve` in a subprocess against a FakeSlack; yields (port, pid)."""
+    """`regbot serve` in a subprocess against a FakeSlack; yields (port, pid). `module` is
+    what `python -m` runs: an experiment of bench/ (`floor_serve`) finds its module here."""
     port = free_port()
     with ExitStack() as stack:
         if fake is None:
             fake = stack.enter_context(FakeSlack())
         env = regbot_env(url, **{"SLACK_API_URL": fake.api_url, **extra})
+        if module != "bot":
+            env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [str(Path(__file__).resolve().parent), env.get("PYTHONPATH")])
+            )
         log = (WORK / f"serve-{uuid.uuid4().hex[:6]}.log").open("w")
         process = subprocess.Popen(
-            [PYTHON, "-m", "bot", "serve", "--port", str(port), "--threads", str(threads), *args],
+            [PYTHON, "-m", module, "serve", "--port", str(port), "--threads", str(threads), *args],
             env=env,
             cwd=WORK,
             stdout=log,

@@ -21,6 +21,10 @@ help and find each read.
 `--kinds number` (or any of bid, email, phone, fragment, words, comma-separated) sends only
 finds of those kinds, and `--workers 1` runs the server with one worker, whose pid it prints,
 for a profiler to attach to (docs/BENCHMARKS.md, "Why find is not within 1.5 × help").
+
+`--floor` runs the server of `bench/floor_serve.py` instead, whose find asks the database
+one `SELECT 1` and answers a fixed line: the least any find asking its database once can
+cost next to help (docs/BENCHMARKS.md, "What one round trip costs").
 """
 
 from __future__ import annotations
@@ -108,6 +112,11 @@ def main() -> None:
     parser.add_argument(
         "--actor", choices=("admin", "agent"), default="admin", help="who sends the commands"
     )
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="find makes one SELECT 1 round trip and answers a fixed line (bench/floor_serve.py)",
+    )
     args = parser.parse_args()
     url = database_url(args.engine, f"regbench_{args.customers}")
     if args.rebuild or not database_exists(url):
@@ -130,7 +139,8 @@ def main() -> None:
     timings: dict[str, list[float]] = {"help": [], "find": [], "show": []}
     per_find: dict[str, list[float]] = {}
     workers = ("--workers", str(args.workers)) if args.workers else ()
-    with running_server(url, threads=args.threads, args=workers) as (port, pid):
+    module = "floor_serve" if args.floor else "bot"
+    with running_server(url, threads=args.threads, args=workers, module=module) as (port, pid):
         if args.workers == 1:
             (worker,) = [each for each in process_tree(pid) if each != pid]
             print(f"server worker pid {worker}", flush=True)
@@ -154,7 +164,11 @@ def main() -> None:
             timings["show"].append(client.command("/customer", show, user))
         client.close()
     catcher.close()
-    print(f"engine={args.engine} customers={args.customers} rounds={rounds} actor={args.actor}")
+    floor = " floor (find: one SELECT 1, a fixed line)" if args.floor else ""
+    print(
+        f"engine={args.engine} customers={args.customers} rounds={rounds} actor={args.actor}"
+        + floor
+    )
     for name, values in timings.items():
         print(f"  /customer {name:5s} {summary(values)}")
     help_median = statistics.median(timings["help"])
