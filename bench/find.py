@@ -22,9 +22,10 @@ help and find each read.
 finds of those kinds, and `--workers 1` runs the server with one worker, whose pid it prints,
 for a profiler to attach to (docs/BENCHMARKS.md, "Why find is not within 1.5 × help").
 
-`--floor` runs the server of `bench/floor_serve.py` instead, whose find asks the database
-one `SELECT 1` and answers a fixed line: the least any find asking its database once can
-cost next to help (docs/BENCHMARKS.md, "What one round trip costs").
+`--floor` runs the server of `bench/floor_serve.py` instead, whose find takes the real find's
+path to the database but asks it only `SELECT 1`, appends no audit link and answers a fixed
+line: what a find costs next to help before its own statements (docs/BENCHMARKS.md, "What
+one round trip costs").
 """
 
 from __future__ import annotations
@@ -115,7 +116,7 @@ def main() -> None:
     parser.add_argument(
         "--floor",
         action="store_true",
-        help="find makes one SELECT 1 round trip and answers a fixed line (bench/floor_serve.py)",
+        help="find asks only SELECT 1 and answers a fixed line (bench/floor_serve.py)",
     )
     args = parser.parse_args()
     url = database_url(args.engine, f"regbench_{args.customers}")
