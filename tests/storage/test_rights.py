@@ -7,7 +7,7 @@ import json
 import stat
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select, text
 
 from bot.retention import INVOICE_RULE, retained_until
 from bot.services import Services
@@ -16,7 +16,7 @@ from bot.services.erasure import ErasureService
 from bot.services.errors import DomainError
 from bot.services.export import ExportService
 from bot.services.retention_job import RetentionService
-from storage.models import Correspondence, Invoice, UsageEvent
+from storage.models import Correspondence, Customer, Invoice, UsageEvent
 from tests.conftest import ADMIN
 
 
@@ -37,9 +37,6 @@ def _customer_with_history(services: Services) -> int:
     )
     services.customers.update(ADMIN, str(number), {"city": "Tampere"})
     with services.context.transaction("test") as tx:
-        customer_id = tx.session.execute(select(Invoice.customer_id).limit(0)).scalar_one_or_none()
-        from storage.models import Customer
-
         customer_id = tx.session.execute(
             select(Customer.id).where(Customer.number == number)
         ).scalar_one()
@@ -100,6 +97,55 @@ def test_an_export_holds_every_category_no_hash_and_is_private(services: Service
     }  # fmt: skip
     assert result.counts["correspondence"] == 1
     assert "Poistuva Oy" in result.summary_path.read_text(encoding="utf-8")
+
+
+def test_an_export_writes_times_in_utc_as_iso_8601_on_both_engines(
+    services: Services, engine: Engine
+) -> None:
+    number = _customer_with_history(services)
+    given = {
+        "whole second": dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC),
+        "fraction": dt.datetime(2026, 3, 2, 8, 30, 15, 250, tzinfo=dt.UTC),
+        "stored by hand": dt.datetime(2026, 3, 3, 9, 0, 5, tzinfo=dt.UTC),
+    }
+    with services.context.transaction("test") as tx:
+        customer_id = tx.session.execute(
+            select(Customer.id).where(Customer.number == number)
+        ).scalar_one()
+        for subject, at in given.items():
+            tx.session.add(
+                Correspondence(
+                    customer_id=customer_id,
+                    channel="phone",
+                    direction="out",
+                    occurred_at=at,
+                    subject=subject,
+                    logged_by=ADMIN,
+                )
+            )
+    if engine.dialect.name == "sqlite":
+        # A time in another form than the one SQLAlchemy stores (no fraction), as a row
+        # written by hand would hold it: read as SQLAlchemy reads it.
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE correspondence SET occurred_at = '2026-03-03 09:00:05'"
+                    " WHERE subject = 'stored by hand'"
+                )
+            )
+    result = ExportService(services.context).export(ADMIN, str(number))
+    document = json.loads(result.json_path.read_text(encoding="utf-8"))
+    times = {e["subject"]: e["occurred_at"] for e in document["correspondence"]}
+    assert times["whole second"] == "2026-03-01T12:00:00+00:00"
+    assert times["fraction"] == "2026-03-02T08:30:15.000250+00:00"
+    assert times["stored by hand"] == "2026-03-03T09:00:05+00:00"
+    assert {k: v for k, v in times.items() if k in given} == {
+        k: v.isoformat() for k, v in given.items()
+    }
+    assert document["invoices"][0]["invoice_date"] == "2026-03-10"
+    assert document["invoices"][0]["retained_until"] is None
+    created = dt.datetime.fromisoformat(document["contacts"][0]["created_at"])
+    assert created.utcoffset() == dt.timedelta(0)
 
 
 def test_an_export_linked_to_an_access_request_is_recorded_on_it(services: Services) -> None:
