@@ -9,12 +9,13 @@ not exported. The key layout is documented in docs/EXPORT.md and versioned by `f
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -202,8 +203,8 @@ def _stream(
 
     On SQLite those columns are read as the text they are stored as and rewritten in the
     export's form (`_sqlite_time`, `_sqlite_date`) rather than parsed into datetimes and
-    formatted again: two times per entry took 0.4 s of a 3 s export of 100 000 entries
-    (docs/BENCHMARKS.md)."""
+    formatted again: two times per entry took about 0.4 s of a 3 s export of 100 000
+    entries (docs/BENCHMARKS.md)."""
     dialect = session.get_bind().dialect
     sqlite = dialect.name == "sqlite"
     columns = list(query.selected_columns)
@@ -217,9 +218,9 @@ def _stream(
         parse = column.type.dialect_impl(dialect).result_processor(dialect, None)
         assert parse is not None
         if isinstance(column.type, UtcDateTime):
-            converters[index] = functools.partial(_sqlite_time, parse=parse)
+            converters[index] = partial(_sqlite_time, parse=parse)
         else:
-            converters[index] = functools.partial(_sqlite_date, parse=parse)
+            converters[index] = partial(_sqlite_date, parse=parse)
     if sqlite and converters:
         query = query.with_only_columns(
             *(type_coerce(c, String) if i in converters else c for i, c in enumerate(columns))
@@ -237,20 +238,26 @@ def _stream(
         result.close()
 
 
+# The forms SQLAlchemy stores a UtcDateTime (naive UTC) and a Date in on SQLite.
+_STORED_TIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", re.ASCII).fullmatch
+_STORED_DATE = re.compile(r"\d{4}-\d\d-\d\d", re.ASCII).fullmatch
+
+
 def _sqlite_time(stored: str, parse: Callable[[str], Any]) -> str:
     """A UtcDateTime as SQLite holds it (`2026-12-05 01:02:03.123456`, UTC, the form
     SQLAlchemy stores) in the form `_value` gives it: `2026-12-05T01:02:03.123456+00:00`,
-    without a zero fraction, as `isoformat` writes it. Any other form is parsed as SQLAlchemy
-    reads it."""
-    if len(stored) == 26 and stored[10] == " " and stored[19] == ".":
+    without a zero fraction, as `isoformat` writes it. Any other form (an offset, no
+    fraction) is parsed as SQLAlchemy reads it."""
+    if _STORED_TIME(stored):
         fraction = "" if stored.endswith(".000000") else stored[19:]
         return f"{stored[:10]}T{stored[11:19]}{fraction}+00:00"
     return cast(str, _value(parse(stored)))
 
 
 def _sqlite_date(stored: str, parse: Callable[[str], Any]) -> str:
-    """A date as SQLite holds it (`2026-12-05`), which is already its ISO form."""
-    if len(stored) == 10 and stored[4] == "-" and stored[7] == "-":
+    """A date as SQLite holds it (`2026-12-05`), which is already its ISO form; any other
+    form is parsed."""
+    if _STORED_DATE(stored):
         return stored
     return cast(str, _value(parse(stored)))
 
