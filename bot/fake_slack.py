@@ -3,8 +3,14 @@
 The fake serves real HTTP on loopback from a daemon thread, so the production code talks to it
 through an unmodified ``slack_sdk.WebClient`` (``base_url=fake.api_url``) and Bolt's ``respond()``
 (``response_url=fake.response_url()``). It records every call, can be told to fail or to answer
-slowly, and lets a test block until a call arrives. The offline ``regbot demo`` uses it too, so it
-depends on the standard library only.
+slowly, and lets a test block until a call arrives. The offline ``regbot demo`` uses it too.
+
+It is as strict as Slack (SPEC §9, "a green suite means it works in a workspace"): every message,
+view and response-URL post is checked by `bot.slack_limits` and refused with Slack's own error
+name; a trigger ID works once and for 3 seconds; a response URL takes 5 posts in 30 minutes;
+`chat.update` needs a message the fake saw posted; `views.update` with a stale hash is a
+`hash_conflict`; and the bot can post only to channels it was invited to (`join`). Every refusal
+is recorded, so a test fixture can fail a test whose app sent what Slack would refuse.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import hmac
 import itertools
 import json
 import logging
+import re
 import threading
 import time
 import uuid
@@ -27,6 +34,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from bot.slack_limits import Refusal, message_refusal, view_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +55,13 @@ FAKE_VERIFICATION_TOKEN = "fake-verification-token"  # noqa: S105 - not a secret
 _JSON_STRING_FIELDS = frozenset({"blocks", "view", "attachments", "files", "metadata"})
 _FIRST_TS_MICROS = 1_700_000_000_000_000
 _DEFAULT_TZ = "Europe/Helsinki"
+#: How long a trigger ID can open a view, and how many posts and how long a response URL takes.
+TRIGGER_SECONDS = 3.0
+RESPONSE_URL_POSTS = 5
+RESPONSE_URL_SECONDS = 30 * 60.0
+# Methods whose message is checked, and those that open a view with a trigger ID.
+_MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
+_TRIGGERED_VIEWS = frozenset({"views.open", "views.push"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,10 @@ class RecordedCall:
     headers: dict[str, str]
     failed: bool = False
     delayed: float = 0.0
+    #: Slack's error name when the fake refused the call as Slack would (not an injected fault).
+    refused: str | None = None
+    #: The JSON the fake answered (e.g. a posted message's ``channel`` and ``ts``), if any.
+    answer: dict[str, Any] | None = None
 
 
 @dataclass
@@ -110,6 +130,7 @@ class FakeSlack:
         bot_id: str = "B0REGBOT",
         bot_name: str = "regbot",
         app_id: str = "A0DEMO",
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.team_id = team_id
         self.team_name = team_name
@@ -124,6 +145,16 @@ class FakeSlack:
         self._delays: list[_Delay] = []
         self._users: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}
+        self._clock = clock
+        self._triggers: dict[str, float] = {}
+        self._response_urls: dict[str, list[float]] = {}
+        self._messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self._view_hashes: dict[str, str] = {}
+        self._home_hashes: dict[str, str] = {}
+        self._channels: set[str] = set()
+        self._refusals_allowed = False
+        #: The ``ws://`` URL that ``apps.connections.open`` answers (a Socket Mode server's).
+        self.socket_mode_url: str | None = None
         self._ts_counter = itertools.count(1)
         self._id_counter = itertools.count(1)
         self._closing = threading.Event()
@@ -187,8 +218,54 @@ class FakeSlack:
     def response_url(self) -> str:
         """A fresh, unique response URL on this server, as Slack puts in commands and actions."""
         with self._changed:
-            number = next(self._id_counter)
+            number = str(next(self._id_counter))
+            self._response_urls[number] = [self._clock()]
         return f"{self.base_url}/response/{number}"
+
+    def new_trigger_id(self) -> str:
+        """A fresh trigger ID, as Slack puts in commands, actions and shortcuts: it opens one
+        view (``views.open`` or ``views.push``) within 3 seconds."""
+        trigger = new_trigger_id()
+        with self._changed:
+            self._triggers[trigger] = self._clock()
+        return trigger
+
+    def join(self, *channel_ids: str) -> None:
+        """Invite the bot to these channels: it may post there (else ``not_in_channel``)."""
+        with self._changed:
+            self._channels.update(channel_ids)
+
+    def leave(self, *channel_ids: str) -> None:
+        """Remove the bot from these channels."""
+        with self._changed:
+            self._channels.difference_update(channel_ids)
+
+    def allow_refusals(self) -> None:
+        """Say that this test expects the app to send something Slack refuses (see `refusals`)."""
+        self._refusals_allowed = True
+
+    @property
+    def refusals_allowed(self) -> bool:
+        """Whether the test said it expects refusals; fixtures check `refusals` otherwise."""
+        return self._refusals_allowed
+
+    @property
+    def refusals(self) -> list[RecordedCall]:
+        """Every call refused as Slack would refuse it, oldest first."""
+        with self._changed:
+            return [call for call in self._calls if call.refused is not None]
+
+    def user_name(self, user_id: str) -> str:
+        """The user's name as Slack puts it in a mention (``<@U1|name>``)."""
+        with self._changed:
+            user = self._users.get(user_id)
+        return str(user["name"]) if user is not None else f"user_{user_id.lower()}"
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The message the bot posted at (channel, ts), as last updated; None if never posted."""
+        with self._changed:
+            found = self._messages.get((channel, ts))
+            return dict(found) if found is not None else None
 
     # -- configuration ---------------------------------------------------------------------
 
@@ -291,18 +368,117 @@ class FakeSlack:
             self._closing.wait(delayed)
         with self._changed:
             failure = _take(self._failures, method)
+            refusal = None
             if failure is not None:
                 reply = _failure_reply(method, failure)
             else:
-                reply = self._success_reply(method, params)
+                refusal = self._refusal(method, params, headers)
+                if refusal is None:
+                    reply = self._success_reply(method, params)
+                else:
+                    reply = _refusal_reply(method, refusal)
             self._calls.append(
-                RecordedCall(method, params, headers, failed=failure is not None, delayed=delayed)
+                RecordedCall(
+                    method,
+                    params,
+                    headers,
+                    failed=failure is not None or refusal is not None,
+                    delayed=delayed,
+                    refused=refusal.error if refusal is not None else None,
+                    answer=_answer(reply),
+                )
             )
             self._changed.notify_all()
         return reply
 
+    def _refusal(
+        self, method: str, params: dict[str, Any], headers: dict[str, str]
+    ) -> Refusal | None:
+        """What Slack would refuse in this call, checked under the lock, before it takes effect."""
+        if method == RESPONSE_URL_METHOD:
+            return self._response_url_refusal(params)
+        if method == FILE_UPLOAD_METHOD:
+            return None
+        token = headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        token = token or str(params.get("token") or "")
+        if not token:
+            return _refusal("not_authed", "no token was given")
+        if method == "apps.connections.open":
+            if not token.startswith("xapp-"):
+                return _refusal("not_allowed_token_type", "needs an app-level token (xapp-)")
+            return None
+        if token.startswith("xapp-"):
+            return _refusal("not_allowed_token_type", "an app-level token cannot call this")
+        if method in _MESSAGE_METHODS:
+            return self._message_refusal(method, params)
+        if method in _TRIGGERED_VIEWS:
+            return self._trigger_refusal(params) or view_refusal(params.get("view"))
+        if method == "views.update":
+            return self._view_update_refusal(params)
+        if method == "views.publish":
+            if not params.get("user_id"):
+                return _refusal("invalid_arguments", "user_id is required")
+            given = params.get("hash")
+            if given and given != self._home_hashes.get(str(params["user_id"])):
+                return _refusal("hash_conflict", "the home view changed since this hash")
+            return view_refusal(params.get("view"), types=frozenset({"home"}))
+        return None
+
+    def _message_refusal(self, method: str, params: dict[str, Any]) -> Refusal | None:
+        channel = str(params.get("channel", ""))
+        if not channel:
+            return _refusal("channel_not_found", "channel is required")
+        if method == "chat.update":
+            if (channel, str(params.get("ts", ""))) not in self._messages:
+                return _refusal("message_not_found", "no message of the bot's at that ts")
+        elif channel[:1] in ("C", "G") and channel not in self._channels:
+            return _refusal("not_in_channel", f"the bot is not in {channel}")
+        if method == "chat.postEphemeral" and not params.get("user"):
+            return _refusal("user_not_in_channel", "user is required")
+        return message_refusal(params)
+
+    def _trigger_refusal(self, params: dict[str, Any]) -> Refusal | None:
+        trigger = str(params.get("trigger_id", ""))
+        issued = self._triggers.get(trigger)
+        if issued is None:
+            error = "exchanged_trigger_id" if trigger in self._used_triggers() else None
+            return _refusal(error or "invalid_trigger_id", "this trigger ID was never issued")
+        if self._clock() - issued > TRIGGER_SECONDS:
+            return _refusal("expired_trigger_id", "a trigger ID works for 3 seconds")
+        return None
+
+    def _used_triggers(self) -> set[str]:
+        return {
+            str(call.params.get("trigger_id"))
+            for call in self._calls
+            if call.method in _TRIGGERED_VIEWS and call.refused is None and not call.failed
+        }
+
+    def _view_update_refusal(self, params: dict[str, Any]) -> Refusal | None:
+        view_id = str(params.get("view_id", ""))
+        if view_id not in self._view_hashes:
+            return _refusal("not_found", "no open view has that view_id")
+        given = params.get("hash")
+        if given and given != self._view_hashes[view_id]:
+            return _refusal("hash_conflict", "the view changed since this hash")
+        return view_refusal(params.get("view"))
+
+    def _response_url_refusal(self, params: dict[str, Any]) -> Refusal | None:
+        number = str(params.get("_url", "")).rsplit("/", 1)[-1]
+        uses = self._response_urls.get(number)
+        if uses is None:
+            return _refusal("no_service", "this response URL was never issued")
+        issued, posts = uses[0], len(uses) - 1
+        if posts >= RESPONSE_URL_POSTS or self._clock() - issued > RESPONSE_URL_SECONDS:
+            return _refusal("expired_url", "a response URL takes 5 posts in 30 minutes")
+        if params.get("delete_original") in (True, "true"):
+            return None
+        return message_refusal(params)
+
     def _success_reply(self, method: str, params: dict[str, Any]) -> _Reply:
         if method == RESPONSE_URL_METHOD:
+            number = str(params.get("_url", "")).rsplit("/", 1)[-1]
+            self._response_urls[number].append(self._clock())
             return _text_reply("ok")
         if method == FILE_UPLOAD_METHOD:
             return _text_reply(f"OK - {len(params.get('content', b''))}")
@@ -315,6 +491,7 @@ class FakeSlack:
     def _builders(self) -> dict[str, Callable[[dict[str, Any]], dict[str, Any]]]:
         return {
             "auth.test": self._auth_test,
+            "apps.connections.open": self._connections_open,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": lambda _p: {"message_ts": self._next_ts()},
             "chat.update": self._chat_update,
@@ -348,6 +525,11 @@ class FakeSlack:
             "is_enterprise_install": False,
         }
 
+    def _connections_open(self, _params: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_mode_url is None:
+            return {"ok": False, "error": "internal_error"}
+        return {"url": self.socket_mode_url}
+
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel", ""))
         if channel[:1] in ("U", "W"):
@@ -366,12 +548,18 @@ class FakeSlack:
         for key in ("blocks", "attachments", "thread_ts", "metadata"):
             if key in params:
                 message[key] = params[key]
+        self._messages[(channel, ts)] = message
+        if channel != str(params.get("channel", "")):
+            # The DM's channel ID and the user ID it was posted to both find the message.
+            self._messages[(str(params.get("channel", "")), ts)] = message
         return {"channel": channel, "ts": ts, "message": message}
 
     def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         message: dict[str, Any] = {"text": params.get("text", ""), "user": self.bot_user_id}
         if "blocks" in params:
             message["blocks"] = params["blocks"]
+        stored = self._messages[(str(params.get("channel", "")), str(params.get("ts", "")))]
+        stored.update(message)
         return {
             "channel": params.get("channel"),
             "ts": params.get("ts"),
@@ -393,7 +581,15 @@ class FakeSlack:
     def _views_answer(self, params: dict[str, Any]) -> dict[str, Any]:
         given = params.get("view")
         view: dict[str, Any] = dict(given) if isinstance(given, dict) else {}
-        view_id = params.get("view_id") or self._next_id("V")
+        view_id = str(params.get("view_id") or self._next_id("V"))
+        view_hash = uuid.uuid4().hex[:20]
+        if "trigger_id" in params:
+            # A trigger opens one view; Slack answers a second use with exchanged_trigger_id.
+            self._triggers.pop(str(params["trigger_id"]), None)
+        if "user_id" in params:
+            self._home_hashes[str(params["user_id"])] = view_hash
+        else:
+            self._view_hashes[view_id] = view_hash
         view.update(
             {
                 "id": view_id,
@@ -402,7 +598,7 @@ class FakeSlack:
                 "bot_id": self.bot_id,
                 "root_view_id": view_id,
                 "previous_view_id": None,
-                "hash": uuid.uuid4().hex[:20],
+                "hash": view_hash,
                 "state": {"values": {}},
             }
         )
@@ -501,6 +697,26 @@ def _take(rules: list[_R], method: str) -> _R | None:
                 rules.remove(rule)
             return rule
     return None
+
+
+def _answer(reply: _Reply) -> dict[str, Any] | None:
+    if not reply.content_type.startswith("application/json"):
+        return None
+    loaded = json.loads(reply.body)
+    return loaded if isinstance(loaded, dict) else None
+
+
+def _refusal(error: str, text: str) -> Refusal:
+    return Refusal(error, (f"[ERROR] {text}",))
+
+
+def _refusal_reply(method: str, refusal: Refusal) -> _Reply:
+    """Slack's answer: the Web API says ``ok: false`` with HTTP 200; a response URL answers as
+    an incoming webhook does, with the error's name as text (HTTP 404 for a dead URL, else 400)."""
+    if method == RESPONSE_URL_METHOD:
+        status = 404 if refusal.error in ("no_service", "expired_url") else 400
+        return _text_reply(refusal.error, status)
+    return _json_reply(refusal.as_response())
 
 
 def _failure_reply(method: str, failure: _Failure) -> _Reply:
@@ -648,6 +864,62 @@ def signed_headers(
         "X-Slack-Request-Timestamp": str(timestamp),
         "X-Slack-Signature": slack_signature(body, signing_secret, timestamp),
     }
+
+
+# A mention or channel the person picked from Slack's lists, written into typed text by
+# `picked_user` / `picked_channel` (private-use characters, which nobody types).
+_PICKED = re.compile("\ue000([@#])([A-Z0-9]+)(?:\\|([^\ue001]*))?\ue001")
+_TYPED_LINK = re.compile(
+    r"(?P<url>https?://(?:(?!&gt;|&lt;)[^\s<>\"|])+(?<![.,;:!?)]))"
+    r"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
+    r"|(?<![\w@])@(?P<special>here|channel|everyone)\b"
+)
+
+
+def picked_user(user_id: str) -> str:
+    """A user picked from Slack's mention list, for typed text given to `as_slack_sends`."""
+    return f"\ue000@{user_id}\ue001"
+
+
+def picked_channel(channel_id: str, name: str) -> str:
+    """A channel picked from Slack's list, for typed text given to `as_slack_sends`."""
+    return f"\ue000#{channel_id}|{name}\ue001"
+
+
+def as_slack_sends(typed: str, user_names: Callable[[str], str] | None = None) -> str:
+    """Command text as Slack sends it with ``should_escape``, from what the person typed.
+
+    Every typed ``&``, ``<`` and ``>`` is escaped (``&amp;``, ``&lt;``, ``&gt;``), so a typed
+    ``<!channel>`` stays text; a typed e-mail address or http(s) URL is linked as Slack links it
+    (``<mailto:a@b.fi|a@b.fi>``, ``<https://x.fi>``), and ``@here``, ``@channel`` and
+    ``@everyone`` become Slack's special mentions (``<!here>``). A user or channel picked from
+    Slack's lists (`picked_user`, `picked_channel`) arrives as ``<@U1|name>``, ``<#C1|name>``.
+    """
+    parts: list[str] = []
+    position = 0
+    for match in _PICKED.finditer(typed):
+        parts.append(_escape_and_link(typed[position : match.start()]))
+        sigil, entity_id, name = match.group(1), match.group(2), match.group(3)
+        if sigil == "@" and name is None:
+            name = user_names(entity_id) if user_names is not None else None
+        parts.append(f"<{sigil}{entity_id}|{name}>" if name else f"<{sigil}{entity_id}>")
+        position = match.end()
+    parts.append(_escape_and_link(typed[position:]))
+    return "".join(parts)
+
+
+def _escape_and_link(typed: str) -> str:
+    escaped = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+    def link(match: re.Match[str]) -> str:
+        if match.group("url"):
+            return f"<{match.group('url')}>"
+        if match.group("special"):
+            return f"<!{match.group('special')}>"
+        address = match.group("email")
+        return f"<mailto:{address}|{address}>"
+
+    return _TYPED_LINK.sub(link, escaped)
 
 
 def new_trigger_id() -> str:

@@ -127,10 +127,20 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+def assert_slack_refused_nothing(fake: FakeSlack) -> None:
+    """Fail the test if the app sent anything Slack would refuse (unless the test expects it)."""
+    if fake.refusals_allowed:
+        return
+    refused = [f"{call.method}: {call.refused}" for call in fake.refusals]
+    assert not refused, f"Slack would have refused: {refused}"
+
+
 @pytest.fixture
 def fake_slack() -> Iterator[FakeSlack]:
+    """The strict fake Slack; a test fails if the app sent it anything Slack refuses."""
     with FakeSlack() as fake:
         yield fake
+        assert_slack_refused_nothing(fake)
 
 
 @pytest.fixture
@@ -283,6 +293,7 @@ def module_app(
             try:
                 with running_app(settings, engine, fake) as running:
                     yield running
+                assert_slack_refused_nothing(fake)
             finally:
                 engine.dispose()
 

@@ -1,4 +1,11 @@
-"""A client that sends regbot's HTTP endpoint requests signed exactly as Slack signs them."""
+"""A client that sends regbot's HTTP endpoint requests signed exactly as Slack signs them.
+
+It sends what Slack sends: command text escaped as with `should_escape` (`as_slack_sends`: typed
+`&`, `<`, `>` as entities, mentions as `<@U1|name>`, e-mail addresses and URLs linked), trigger
+IDs issued by the fake (one view each, for 3 seconds). And it holds every acknowledgement to what
+Slack accepts: a command's message, a view submission's `response_action`, an options list —
+whatever Slack would refuse raises `SlackWouldRefuse`, as the person would see an error.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,8 @@ from bot.fake_slack import (
     JSON_CONTENT_TYPE,
     RESPONSE_URL_METHOD,
     FakeSlack,
+    RecordedCall,
+    as_slack_sends,
     command_body,
     event_body,
     interaction_body,
@@ -22,9 +31,18 @@ from bot.fake_slack import (
     signed_headers,
     url_verification_body,
 )
+from bot.slack_limits import Refusal, message_refusal, options_refusal, view_ack_refusal
 
 # Without a FakeSlack, commands still need a response_url; nothing listens on the discard port.
 _UNREACHABLE_RESPONSE_URL = "http://127.0.0.1:9/response/unused"
+
+
+class SlackWouldRefuse(AssertionError):
+    """The app acknowledged with something Slack refuses (the person would see an error)."""
+
+    def __init__(self, what: str, refusal: Refusal) -> None:
+        super().__init__(f"Slack would refuse {what}: {refusal.error} {list(refusal.messages)}")
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -78,15 +96,23 @@ class SignedSlackClient:
         timestamp: int | None = None,
         secret: str | None = None,
         signature: str | None = None,
+        wire: bool = False,
         **fields: Any,
     ) -> HttpResult:
-        """Send a slash command; ``fields`` (user_name, channel_id…) go to ``command_body``."""
+        """Send a slash command as typed (escaped as Slack escapes it; ``wire=True`` sends the
+        text exactly as given); ``fields`` (user_name, channel_id…) go to ``command_body``."""
         if response_url is None:
             response_url = (
                 self.fake.response_url() if self.fake is not None else _UNREACHABLE_RESPONSE_URL
             )
+        if not wire:
+            text = as_slack_sends(text, self.fake.user_name if self.fake is not None else None)
+        if self.fake is not None and "trigger_id" not in fields:
+            fields["trigger_id"] = self.fake.new_trigger_id()
         body = command_body(command, text, user_id=user_id, response_url=response_url, **fields)
         result = self._send_signed(body, FORM_CONTENT_TYPE, timestamp, secret, signature)
+        if result.status == 200 and result.body.strip():
+            _check_command_ack(command, result)
         return HttpResult(result.status, result.body, result.headers, response_url)
 
     def command_reply(
@@ -120,9 +146,20 @@ class SignedSlackClient:
         secret: str | None = None,
         signature: str | None = None,
     ) -> HttpResult:
-        """Send a block_actions / view_submission / shortcut / message_action payload."""
+        """Send a block_actions / view_submission / shortcut / message_action payload; one
+        without a trigger ID gets a fresh one from the fake, as Slack sends one with each."""
+        if self.fake is not None and "trigger_id" not in payload and "type" in payload:
+            payload = {**payload, "trigger_id": self.fake.new_trigger_id()}
         body = interaction_body(payload)
-        return self._send_signed(body, FORM_CONTENT_TYPE, timestamp, secret, signature)
+        result = self._send_signed(body, FORM_CONTENT_TYPE, timestamp, secret, signature)
+        if payload.get("type") == "view_submission" and result.status == 200:
+            submitted = payload.get("view")
+            refusal = view_ack_refusal(
+                _json_or_none(result), submitted if isinstance(submitted, dict) else {}
+            )
+            if refusal is not None:
+                raise SlackWouldRefuse("the view submission's acknowledgement", refusal)
+        return result
 
     def options(
         self,
@@ -134,7 +171,12 @@ class SignedSlackClient:
     ) -> HttpResult:
         """Send a block_suggestion (external select options) payload."""
         body = options_body(payload)
-        return self._send_signed(body, FORM_CONTENT_TYPE, timestamp, secret, signature)
+        result = self._send_signed(body, FORM_CONTENT_TYPE, timestamp, secret, signature)
+        if result.status == 200:
+            refusal = options_refusal(_json_or_none(result))
+            if refusal is not None:
+                raise SlackWouldRefuse("the options list", refusal)
+        return result
 
     def event(
         self,
@@ -183,6 +225,73 @@ class SignedSlackClient:
         if signature is not None:
             headers["X-Slack-Signature"] = signature
         return self.post_raw(body, headers)
+
+
+def button_press(
+    fake: FakeSlack, user_id: str, posted: RecordedCall, action_id: str
+) -> dict[str, Any]:
+    """The `block_actions` payload Slack sends when `user_id` presses the button `action_id`
+    on a message the bot posted (`posted`, a successful chat.postMessage): the message as the
+    fake holds it, its channel and ts, the button's own block ID and value, a fresh trigger ID
+    and response URL. A button that is not on the message is an AssertionError."""
+    assert posted.answer is not None and posted.answer.get("ok"), "the message was not posted"
+    channel, ts = str(posted.answer["channel"]), str(posted.answer["ts"])
+    message = fake.message(channel, ts)
+    assert message is not None, "the fake never saw that message"
+    for block in message.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if element.get("action_id") == action_id:
+                action = {
+                    "type": element["type"],
+                    "action_id": action_id,
+                    "block_id": block.get("block_id"),
+                    "text": element.get("text"),
+                    "value": element.get("value"),
+                    "action_ts": f"{time.time():.6f}",
+                }
+                break
+        else:
+            continue
+        break
+    else:
+        raise AssertionError(f"no button {action_id!r} on the message")
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": fake.user_name(user_id), "team_id": fake.team_id},
+        "api_app_id": fake.app_id,
+        "team": {"id": fake.team_id, "domain": fake.team_domain},
+        "container": {
+            "type": "message",
+            "message_ts": ts,
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "trigger_id": fake.new_trigger_id(),
+        "channel": {"id": channel, "name": "directmessage" if channel[:1] == "D" else "reminders"},
+        "message": message,
+        "response_url": fake.response_url(),
+        "actions": [action],
+    }
+
+
+def _json_or_none(result: HttpResult) -> Any:
+    if not result.body.strip():
+        return None
+    try:
+        return result.json()
+    except ValueError:
+        return result.text
+
+
+def _check_command_ack(command: str, result: HttpResult) -> None:
+    """A command's acknowledgement is plain text or a JSON message Slack can show."""
+    try:
+        acked = result.json()
+    except ValueError:
+        return
+    refusal = message_refusal(acked) if isinstance(acked, dict) else None
+    if refusal is not None:
+        raise SlackWouldRefuse(f"the acknowledgement of {command}", refusal)
 
 
 def _lower(headers: Iterable[tuple[str, str]]) -> dict[str, str]:

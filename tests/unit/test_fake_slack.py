@@ -6,7 +6,7 @@ import json
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -23,12 +23,15 @@ from slack_sdk.webhook import WebhookClient
 from bot.fake_slack import (
     RESPONSE_URL_METHOD,
     FakeSlack,
+    as_slack_sends,
     command_body,
     event_body,
     interaction_body,
+    picked_channel,
+    picked_user,
     signed_headers,
 )
-from tests.support.slack_client import SignedSlackClient
+from tests.support.slack_client import SignedSlackClient, SlackWouldRefuse
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 NOW = 1_700_000_000
@@ -38,6 +41,7 @@ BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*DSR-12* due 2
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack() as running:
+        running.join("C1")  # the bot is in C1 (and in no other channel)
         yield running
 
 
@@ -68,8 +72,10 @@ def test_a_web_client_can_post_a_message_and_the_call_is_recorded_with_decoded_b
 
 
 def test_form_encoded_json_fields_are_decoded_back_into_objects(fake: FakeSlack) -> None:
+    ts = client_for(fake).chat_postMessage(channel="C1", text="first")["ts"]
     client_for(fake).api_call(
-        "chat.update", params={"channel": "C1", "ts": "1.2", "blocks": json.dumps(BLOCKS)}
+        "chat.update",
+        params={"channel": "C1", "ts": ts, "text": "now", "blocks": json.dumps(BLOCKS)},
     )
 
     [call] = fake.calls_to("chat.update")
@@ -90,9 +96,13 @@ def test_message_timestamps_increase_and_permalinks_are_built_from_them(fake: Fa
 
 def test_views_and_dms_and_users_get_plausible_answers(fake: FakeSlack) -> None:
     client = client_for(fake)
-    view = {"type": "modal", "title": {"type": "plain_text", "text": "New customer"}, "blocks": []}
+    view = {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "New customer"},
+        "blocks": BLOCKS,
+    }
 
-    opened = client.views_open(trigger_id="1.2.3", view=view)["view"]
+    opened = client.views_open(trigger_id=fake.new_trigger_id(), view=view)["view"]
     dm = client.conversations_open(users="U123")["channel"]
     user = client.users_info(user="U123")["user"]
 
@@ -217,12 +227,12 @@ def test_wait_for_times_out_with_an_error_naming_the_method(fake: FakeSlack) -> 
 
 
 def test_a_query_string_get_is_recorded_like_a_post(fake: FakeSlack) -> None:
-    url = f"{fake.api_url}users.info?user=U9"
+    url = f"{fake.api_url}users.info?user=U9&token=xoxb-test"
     with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310 - loopback http only
         body = json.load(answer)
 
     assert body["user"]["id"] == "U9"
-    assert fake.calls_to("users.info")[0].params == {"user": "U9"}
+    assert fake.calls_to("users.info")[0].params == {"user": "U9", "token": "xoxb-test"}
 
 
 def test_reset_forgets_calls_and_pending_failures(fake: FakeSlack) -> None:
@@ -291,6 +301,216 @@ def test_interaction_and_event_bodies_wrap_their_payloads_as_slack_does() -> Non
     assert envelope["event"]["type"] == "app_home_opened"
 
 
+# -- as strict as Slack: each refusal, and the valid call beside it --------------------------
+
+
+class HandClock:
+    """A clock the test moves by hand (the fake's triggers and response URLs read it)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> HandClock:
+    return HandClock()
+
+
+@pytest.fixture
+def timed(clock: HandClock) -> Iterator[FakeSlack]:
+    with FakeSlack(clock=clock) as running:
+        yield running
+
+
+def slack_error(call: Callable[[], Any]) -> str:
+    with pytest.raises(SlackApiError) as raised:
+        call()
+    assert raised.value.response.status_code == 200  # Slack answers ok: false with HTTP 200
+    return str(raised.value.response["error"])
+
+
+def test_a_message_with_repeated_block_ids_is_refused_as_invalid_blocks(fake: FakeSlack) -> None:
+    client = client_for(fake)
+    line = {**BLOCKS[0], "block_id": "dsr-12"}
+
+    error = slack_error(
+        lambda: client.chat_postMessage(channel="C1", text="t", blocks=[line, line])
+    )
+    other = {**line, "block_id": "actions-12"}
+    posted = client.chat_postMessage(channel="C1", text="t", blocks=[line, other])
+
+    assert error == "invalid_blocks"
+    assert posted["ok"] is True
+    [refused] = fake.refusals
+    assert refused.refused == "invalid_blocks" and refused.failed is True
+
+
+def test_a_message_without_fallback_text_is_refused(fake: FakeSlack) -> None:
+    client = client_for(fake)
+
+    with pytest.warns(UserWarning, match="top-level `text` argument is missing"):
+        error = slack_error(lambda: client.chat_postMessage(channel="C1", blocks=BLOCKS))
+    assert error == "invalid_arguments"
+    assert client.chat_postMessage(channel="C1", blocks=BLOCKS, text="fallback")["ok"] is True
+
+
+def test_the_bot_posts_only_where_it_was_invited(fake: FakeSlack) -> None:
+    client = client_for(fake)
+
+    assert slack_error(lambda: client.chat_postMessage(channel="C2", text="hi")) == "not_in_channel"
+    assert slack_error(lambda: client.chat_postEphemeral(channel="C2", user="U1", text="hi")) == (
+        "not_in_channel"
+    )
+    fake.join("C2")
+    assert client.chat_postMessage(channel="C2", text="hi")["ok"] is True
+    assert client.chat_postMessage(channel="U123", text="a DM")["channel"] == "DU123"
+    fake.leave("C2")
+    assert slack_error(lambda: client.chat_postMessage(channel="C2", text="hi")) == "not_in_channel"
+
+
+def test_chat_update_needs_a_message_the_bot_posted(fake: FakeSlack) -> None:
+    client = client_for(fake)
+    ts = client.chat_postMessage(channel="C1", text="before")["ts"]
+
+    assert slack_error(lambda: client.chat_update(channel="C1", ts="1.000001", text="x")) == (
+        "message_not_found"
+    )
+    assert client.chat_update(channel="C1", ts=ts, text="after")["ok"] is True
+    assert fake.message("C1", ts) is not None and fake.message("C1", ts)["text"] == "after"
+
+
+def test_a_trigger_id_opens_one_view_within_three_seconds(
+    timed: FakeSlack, clock: HandClock
+) -> None:
+    client = client_for(timed)
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "Form"}, "blocks": BLOCKS}
+    trigger = timed.new_trigger_id()
+    late = timed.new_trigger_id()
+
+    assert client.views_open(trigger_id=trigger, view=view)["ok"] is True
+    assert slack_error(lambda: client.views_open(trigger_id=trigger, view=view)) == (
+        "exchanged_trigger_id"
+    )
+    assert slack_error(lambda: client.views_open(trigger_id="1.2.3", view=view)) == (
+        "invalid_trigger_id"
+    )
+    clock.now += 3.5
+    assert slack_error(lambda: client.views_open(trigger_id=late, view=view)) == (
+        "expired_trigger_id"
+    )
+
+
+def test_a_view_slack_would_refuse_is_invalid_arguments_and_keeps_its_trigger(
+    fake: FakeSlack,
+) -> None:
+    client = client_for(fake)
+    trigger = fake.new_trigger_id()
+    long_title = {"type": "plain_text", "text": "Uuden asiakkaan tiedot ja yhteyshenkilöt"}
+    bad = {"type": "modal", "title": long_title, "blocks": BLOCKS}
+    good = {**bad, "title": {"type": "plain_text", "text": "Uusi asiakas"}}
+
+    assert slack_error(lambda: client.views_open(trigger_id=trigger, view=bad)) == (
+        "invalid_arguments"
+    )
+    assert client.views_open(trigger_id=trigger, view=good)["ok"] is True
+
+
+def test_views_update_with_a_stale_hash_is_a_hash_conflict(fake: FakeSlack) -> None:
+    client = client_for(fake)
+    view = {"type": "modal", "title": {"type": "plain_text", "text": "Form"}, "blocks": BLOCKS}
+    opened = client.views_open(trigger_id=fake.new_trigger_id(), view=view)["view"]
+
+    updated = client.views_update(view_id=opened["id"], hash=opened["hash"], view=view)["view"]
+
+    assert (
+        slack_error(
+            lambda: client.views_update(view_id=opened["id"], hash=opened["hash"], view=view)
+        )
+        == "hash_conflict"
+    )
+    assert client.views_update(view_id=opened["id"], hash=updated["hash"], view=view)["ok"]
+    assert slack_error(lambda: client.views_update(view_id="V404", view=view)) == "not_found"
+
+
+def test_the_home_tab_takes_a_home_view_only(fake: FakeSlack) -> None:
+    client = client_for(fake)
+    home = {"type": "home", "blocks": BLOCKS}
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Form"}, "blocks": BLOCKS}
+
+    assert client.views_publish(user_id="U1", view=home)["ok"] is True
+    assert slack_error(lambda: client.views_publish(user_id="U1", view=modal)) == (
+        "invalid_arguments"
+    )
+
+
+def test_a_response_url_takes_five_posts_in_thirty_minutes(
+    timed: FakeSlack, clock: HandClock
+) -> None:
+    url = timed.response_url()
+    answers = [WebhookClient(url).send(text=f"reply {n}") for n in range(6)]
+    later = timed.response_url()
+    clock.now += 30 * 60 + 1
+
+    expired = WebhookClient(later).send(text="too late")
+    unknown = WebhookClient(f"{timed.base_url}/response/999999").send(text="never issued")
+
+    assert [a.status_code for a in answers] == [200] * 5 + [404]
+    assert answers[5].body == "expired_url"
+    assert (expired.status_code, expired.body) == (404, "expired_url")
+    assert (unknown.status_code, unknown.body) == (404, "no_service")
+
+
+def test_a_response_url_post_slack_would_refuse_is_answered_as_a_webhook_answers(
+    fake: FakeSlack,
+) -> None:
+    url = fake.response_url()
+    line = {**BLOCKS[0], "block_id": "same"}
+
+    refused = WebhookClient(url).send(text="t", blocks=[line, line])
+    accepted = WebhookClient(url).send(text="t", blocks=[line])
+
+    assert (refused.status_code, refused.body) == (400, "invalid_blocks")
+    assert accepted.status_code == 200
+
+
+def test_calls_need_a_token_and_socket_mode_needs_an_app_token(fake: FakeSlack) -> None:
+    fake.socket_mode_url = "ws://127.0.0.1:9/"
+
+    assert slack_error(lambda: WebClient(base_url=fake.api_url).auth_test()) == "not_authed"
+    assert slack_error(lambda: client_for(fake).apps_connections_open(app_token="xoxb-bot")) == (
+        "not_allowed_token_type"
+    )
+    opened = client_for(fake).apps_connections_open(app_token="xapp-1-app")
+    assert opened["url"] == "ws://127.0.0.1:9/"
+    app_client = WebClient(token="xapp-1-app", base_url=fake.api_url)
+    assert slack_error(lambda: app_client.chat_postMessage(channel="C1", text="x")) == (
+        "not_allowed_token_type"
+    )
+
+
+# -- the client sends what Slack sends and holds acknowledgements to Slack's limits -----------
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [
+        ('name="Smith & Sons <ok>"', 'name="Smith &amp; Sons &lt;ok&gt;"'),
+        ("note=&lt;", "note=&amp;lt;"),
+        ("<!channel> <@U999>", "&lt;!channel&gt; &lt;@U999&gt;"),
+        ("ping @here now", "ping <!here> now"),
+        ("email=anna@example.fi", "email=<mailto:anna@example.fi|anna@example.fi>"),
+        ("see https://x.fi/a?b=1&c=2.", "see <https://x.fi/a?b=1&amp;c=2>."),
+        (f"assign 5 {picked_user('U0AGENT')}", "assign 5 <@U0AGENT|anna>"),
+        (f"in {picked_channel('C0SUP', 'support')}", "in <#C0SUP|support>"),
+    ],
+)
+def test_typed_command_text_is_sent_as_slack_escapes_it(typed: str, sent: str) -> None:
+    assert as_slack_sends(typed, lambda user_id: "anna") == sent
+
+
 # -- the signed client against a minimal Bolt app served over real HTTP ---------------------
 
 
@@ -306,6 +526,24 @@ def bolt_url(fake: FakeSlack) -> Iterator[str]:
     @app.command("/echo")
     def echo(ack: Ack, command: dict[str, Any]) -> None:
         ack(text=f"echo: {command['text']}")
+
+    @app.command("/repeat")
+    def repeat(ack: Ack) -> None:
+        line = {**BLOCKS[0], "block_id": "same"}
+        ack(text="twice", blocks=[line, line])
+
+    @app.view("form")
+    def form(ack: Ack) -> None:
+        ack(response_action="errors", errors={"no_such_block": "Wrong"})
+
+    @app.options("pick")
+    def pick(ack: Ack) -> None:
+        ack(
+            options=[
+                {"text": {"type": "plain_text", "text": f"{n}"}, "value": f"{n}"}
+                for n in range(101)
+            ]
+        )
 
     @app.command("/later")
     def later(ack: Ack, respond: Respond, command: dict[str, Any]) -> None:
@@ -360,3 +598,33 @@ def test_the_signed_client_signs_with_its_injected_clock(fake: FakeSlack, bolt_u
 
     assert client.command("/echo", "hi", "U1").status == 401
     assert client.command("/echo", "hi", "U1", timestamp=int(time.time())).status == 200
+
+
+def test_the_signed_client_refuses_acknowledgements_slack_would_refuse(
+    fake: FakeSlack, bolt_url: str
+) -> None:
+    client = SignedSlackClient(bolt_url, SECRET, fake=fake)
+    submission = {
+        "type": "view_submission",
+        "user": {"id": "U1"},
+        "view": {
+            "type": "modal",
+            "callback_id": "form",
+            "title": {"type": "plain_text", "text": "Form"},
+            "blocks": BLOCKS,
+            "state": {"values": {}},
+        },
+    }
+    suggestion = {
+        "type": "block_suggestion",
+        "user": {"id": "U1"},
+        "action_id": "pick",
+        "value": "x",
+    }
+
+    with pytest.raises(SlackWouldRefuse, match="invalid_blocks"):
+        client.command("/repeat", "", "U1")
+    with pytest.raises(SlackWouldRefuse, match="no input block 'no_such_block'"):
+        client.interaction(submission)
+    with pytest.raises(SlackWouldRefuse, match="no more than 100 items"):
+        client.options(suggestion)
