@@ -17,7 +17,7 @@ from handlers.blocks import (
     text_message,
 )
 from handlers.common import HandlerDeps, Respond, answer_command
-from handlers.parsing import ParseError, parse_arguments, parse_mention
+from handlers.parsing import ParseError, parse_arguments
 
 
 def register(app: App, deps: HandlerDeps) -> None:
@@ -33,7 +33,7 @@ def register(app: App, deps: HandlerDeps) -> None:
         args = parse_arguments(rest)
         if len(args.positional) != 2 or args.options:
             raise ParseError("parse.expected_args", usage=SUBCOMMAND_USAGE["/register grant"])
-        target = parse_mention(args.positional[0])
+        target = args.mention(0)
         entry = services.staff.grant(user, target, args.positional[1])
         return text_message(t("roles.granted_now", user=f"<@{target}>", role=entry.role.value))
 
@@ -41,7 +41,7 @@ def register(app: App, deps: HandlerDeps) -> None:
         args = parse_arguments(rest)
         if len(args.positional) != 1 or args.options:
             raise ParseError("parse.expected_args", usage=SUBCOMMAND_USAGE["/register revoke"])
-        target = parse_mention(args.positional[0])
+        target = args.mention(0)
         role = services.staff.revoke(user, target)
         return text_message(t("roles.revoked_now", user=f"<@{target}>", role=role.value))
 

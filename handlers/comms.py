@@ -13,7 +13,7 @@ from bot.services.comms import DEFAULT_LIST, LogRequest
 from handlers.blocks import SUBCOMMAND_USAGE, Message
 from handlers.common import HandlerDeps, Respond, answer_command
 from handlers.comms_blocks import correspondence_message, logged_message
-from handlers.parsing import MAX_COMMAND_TEXT, ParseError, parse_arguments
+from handlers.parsing import MAX_COMMAND_TEXT, ParseError, parse_arguments, slack_to_plain
 
 LOG_OPTIONS = ("dir", "at", "recording")
 _QUOTES = '"“”„«»'
@@ -26,7 +26,6 @@ _OPTION = re.compile(
     r")(?=\s|$)",
     re.DOTALL,
 )
-_SLACK_SEQUENCE = re.compile(r"<([^<>]*)>")
 
 
 @dataclass(frozen=True)
@@ -122,27 +121,3 @@ def _positive(text: str, key: str) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 6 or int(text) < 1:
         raise ParseError(key, value=text)
     return int(text)
-
-
-def slack_to_plain(text: str) -> str:
-    """Slack's escaped command text as the person typed it: mentions, links and entities undone.
-
-    With `should_escape`, a typed `<` arrives as `&lt;`, so every raw `<…>` is Slack's markup:
-    `<@U1|anna>` → `@anna`, `<#C1|general>` → `#general`, `<!here>` → `@here`,
-    `<https://x.fi|x.fi>` → `x.fi`, `<https://x.fi|site>` → `site (https://x.fi)`.
-    """
-
-    def plain(match: re.Match[str]) -> str:
-        target, _, label = match.group(1).partition("|")
-        if target.startswith(("@", "#")):
-            return target[0] + (label or target[1:])
-        if target.startswith("!"):
-            return label or "@" + target[1:].split("^")[0]
-        if not label:
-            return target
-        if target.startswith("mailto:") or label in target:
-            return label
-        return f"{label} ({target})"
-
-    converted = _SLACK_SEQUENCE.sub(plain, text)
-    return converted.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -27,7 +27,7 @@ from handlers.blocks import (
     text_message,
 )
 from handlers.common import HandlerDeps, Respond, answer_command
-from handlers.parsing import ParseError, parse_arguments, split_words
+from handlers.parsing import ParseError, parse_arguments, words
 
 logger = logging.getLogger("regbot.handlers.customers")
 
@@ -47,7 +47,7 @@ def register(app: App, deps: HandlerDeps) -> None:
         return args.positional[0]
 
     def find(user: str, rest: str, _body: dict[str, Any], _client: WebClient) -> Message:
-        query = " ".join(split_words(rest))
+        query = " ".join(words(rest))
         if not query:
             raise ParseError("parse.find_empty")
         return find_message(t, query, services.customers.find(user, query))

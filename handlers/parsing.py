@@ -1,10 +1,17 @@
-"""Command text → typed arguments (pure). Errors are DomainErrors with message keys."""
+"""Command text → typed arguments (pure). Errors are DomainErrors with message keys.
+
+Slash-command text arrives as Slack sends it with `should_escape` (SPEC §4.1): a typed `&`, `<`
+and `>` as `&amp;`, `&lt;`, `&gt;`, and a mention, channel, e-mail address or link picked or
+recognised by Slack as `<@U1|anna>`, `<#C1|general>`, `<mailto:a@b.fi|a@b.fi>`, `<https://…>`.
+Words are split on that text, mentions are read from it, and every value is then turned back
+into what the person typed (`slack_to_plain`), so stored text is as given (SPEC §2).
+"""
 
 from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.services.errors import DomainError
 
@@ -18,6 +25,8 @@ MAX_COMMAND_TEXT = 4000
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # What separates words for shlex; Unicode's other spaces are ordinary characters to it.
 _SHLEX_SPACE = re.compile("[ \t\r\n]+")
+# With should_escape a typed `<` arrives as `&lt;`, so every raw `<…>` is Slack's own markup.
+_SLACK_SEQUENCE = re.compile(r"<([^<>]*)>")
 
 
 class ParseError(DomainError):
@@ -26,10 +35,26 @@ class ParseError(DomainError):
 
 @dataclass(frozen=True)
 class Arguments:
-    """Positional words and key=value pairs of one command."""
+    """Positional words and key=value pairs of one command, as typed (Slack markup undone);
+    `mentions` holds, for each positional word, the user ID if Slack sent it as a mention."""
 
     positional: list[str]
     options: dict[str, str]
+    mentions: tuple[str | None, ...] = field(default=(), compare=False)
+
+    def mention(self, index: int) -> str:
+        """The Slack user ID of positional word `index`, which must be a picked mention."""
+        if index < len(self.mentions) and self.mentions[index] is not None:
+            return str(self.mentions[index])
+        word = self.positional[index]
+        if word.startswith("@"):
+            raise ParseError("parse.plain_mention", name=word)
+        raise ParseError("parse.not_a_mention", word=word)
+
+
+def words(text: str) -> list[str]:
+    """The command's words as typed: split on Slack's text, then Slack's markup undone."""
+    return [slack_to_plain(word) for word in split_words(text)]
 
 
 def split_words(text: str) -> list[str]:
@@ -72,17 +97,47 @@ def head_and_rest(text: str) -> tuple[str, str]:
 def parse_arguments(text: str) -> Arguments:
     """Positional words and `key=value` options; a key given twice is an error."""
     positional: list[str] = []
+    mentions: list[str | None] = []
     options: dict[str, str] = {}
     for word in split_words(text):
         match = _KEY.match(word)
         if match is None:
-            positional.append(word)
+            mention = _MENTION.match(word)
+            mentions.append(mention.group(1) if mention is not None else None)
+            positional.append(slack_to_plain(word))
             continue
         key, value = match.group(1), match.group(2)
         if key in options:
             raise ParseError("parse.duplicate_key", name=key)
-        options[key] = value
-    return Arguments(positional=positional, options=options)
+        options[key] = slack_to_plain(value)
+    return Arguments(positional=positional, options=options, mentions=tuple(mentions))
+
+
+def slack_to_plain(text: str) -> str:
+    """Slack's escaped text as the person typed it: mentions, links and entities undone.
+
+    `<@U1|anna>` → `@anna`, `<#C1|general>` → `#general`, `<!here>` → `@here`,
+    `<https://x.fi|x.fi>` → `x.fi`, `<mailto:a@b.fi|a@b.fi>` → `a@b.fi`,
+    `<https://x.fi|site>` → `site (https://x.fi)`; then `&lt;`, `&gt;` and `&amp;` (last).
+    """
+
+    def plain(match: re.Match[str]) -> str:
+        target, _, label = match.group(1).partition("|")
+        if target.startswith(("@", "#")):
+            return target[0] + (label or target[1:])
+        if target.startswith("!"):
+            return label or "@" + target[1:].split("^")[0]
+        if not label:
+            return target.removeprefix("mailto:")
+        if target.startswith("mailto:") or label in target:
+            return label
+        return f"{label} ({target})"
+
+    if "<" in text:
+        text = _SLACK_SEQUENCE.sub(plain, text)
+    if "&" not in text:
+        return text
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def parse_mention(word: str) -> str:

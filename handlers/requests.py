@@ -16,7 +16,7 @@ from bot.services.errors import DomainError
 from bot.services.requests import request_label
 from handlers.blocks import SUBCOMMAND_USAGE, Message, fmt_time, text_message
 from handlers.common import HandlerDeps, Respond, answer_command, outcome, reply
-from handlers.parsing import ParseError, head_and_rest, parse_arguments, parse_mention
+from handlers.parsing import ParseError, head_and_rest, parse_arguments, slack_to_plain
 from handlers.request_blocks import (
     ASSIGN_ME,
     CLOSE_MODAL,
@@ -101,7 +101,7 @@ def register(app: App, deps: HandlerDeps) -> None:
         if len(args.positional) != 2 or args.options:
             raise ParseError("parse.expected_args", usage=SUBCOMMAND_USAGE["/dsr assign"])
         number = parse_request_number(args.positional[0])
-        summary = requests().assign(user, number, parse_mention(args.positional[1]))
+        summary = requests().assign(user, number, args.mention(1))
         return summary_message(t, "dsr.assigned_now", summary)
 
     def verify(user: str, rest: str) -> Message:
@@ -138,7 +138,7 @@ def register(app: App, deps: HandlerDeps) -> None:
 
     def extend(user: str, rest: str) -> Message:
         first, reason = head_and_rest(rest)
-        summary = requests().extend(user, parse_request_number(first), reason)
+        summary = requests().extend(user, parse_request_number(first), slack_to_plain(reason))
         return summary_message(t, "dsr.extended_now", summary)
 
     def told(user: str, rest: str) -> Message:
@@ -158,7 +158,9 @@ def register(app: App, deps: HandlerDeps) -> None:
         result, reason = head_and_rest(after)
         if not first or not result:
             raise ParseError("parse.expected_args", usage=SUBCOMMAND_USAGE["/dsr close"])
-        summary = requests().close(user, parse_request_number(first), result, reason)
+        summary = requests().close(
+            user, parse_request_number(first), result, slack_to_plain(reason)
+        )
         return summary_message(t, "dsr.closed_now", summary)
 
     subcommands: dict[str, Callable[[str, str], Message]] = {

@@ -27,7 +27,7 @@ from handlers.blocks import (
     text_message,
 )
 from handlers.common import HandlerDeps, Respond, reply
-from handlers.parsing import ParseError, head_and_rest, parse_arguments
+from handlers.parsing import ParseError, head_and_rest, parse_arguments, slack_to_plain
 
 logger = logging.getLogger("regbot.handlers.rights")
 
@@ -151,6 +151,7 @@ def consent(deps: HandlerDeps, user: str, rest: str) -> Message:
     ref, rest = head_and_rest(rest)
     purpose, rest = head_and_rest(rest)
     action, evidence = head_and_rest(rest)
+    ref, purpose, evidence = slack_to_plain(ref), slack_to_plain(purpose), slack_to_plain(evidence)
     if not ref or not purpose or action not in ("give", "withdraw"):
         raise ParseError("parse.expected_args", usage=SUBCOMMAND_USAGE["/customer consent"])
     consents = deps.services.consents

@@ -144,10 +144,31 @@ def test_anything_else_is_not_a_mention(word):
     assert caught.value.key == "parse.not_a_mention"
 
 
-def test_mentions_survive_argument_parsing():
+def test_mentions_are_read_from_slack_text_and_words_come_back_as_typed():
     args = parse_arguments("grant <@U123ABC|matti> agent")
-    assert args.positional == ["grant", "<@U123ABC|matti>", "agent"]
-    assert parse_mention(args.positional[1]) == "U123ABC"
+    assert args.positional == ["grant", "@matti", "agent"]
+    assert args.mention(1) == "U123ABC"
+
+
+def test_a_typed_mention_is_not_a_picked_one():
+    args = parse_arguments("assign 5 &lt;@U123ABC&gt;")
+    assert args.positional == ["assign", "5", "<@U123ABC>"]
+    with pytest.raises(ParseError) as raised:
+        args.mention(2)
+    assert raised.value.key == "parse.not_a_mention"
+
+
+def test_escaped_entities_links_and_addresses_are_stored_as_typed():
+    args = parse_arguments(
+        'name="Smith &amp; Sons &lt;ok&gt;" email=<mailto:a@b.fi|a@b.fi> '
+        "site=<https://x.fi> note=&amp;lt;"
+    )
+    assert args.options == {
+        "name": "Smith & Sons <ok>",
+        "email": "a@b.fi",
+        "site": "https://x.fi",
+        "note": "&lt;",
+    }
 
 
 @pytest.mark.parametrize(
