@@ -42,7 +42,7 @@ TOLD = "dsr_told"
 CLOSE_MODAL = "dsr_close_modal"
 EXTEND_MODAL = "dsr_extend_modal"
 REQUEST_BLOCK_PREFIX = "dsr-"
-# Two blocks per request (line + buttons): keep room for headers and "… and N more".
+# Two blocks per request (line + buttons): how many App Home lists show (within 50 blocks).
 MAX_REQUESTS_WITH_BUTTONS = 20
 
 
@@ -222,38 +222,70 @@ def notification_message(t: Translator, n: OutgoingNotification) -> Message:
             else ""
         )
         return message(blocks or [section(t("dsr.announce_gone"))], fallback)
-    heading_keys = (
-        ("overdue", "dsr.digest.overdue"),
-        ("due_soon", "dsr.digest.due_soon"),
-        ("unassigned", "dsr.digest.unassigned"),
-        ("tell", "dsr.digest.tell"),
-    )
+    return _digest_message(t, n)
+
+
+_DIGEST_SECTIONS = (
+    ("overdue", "dsr.digest.overdue"),
+    ("due_soon", "dsr.digest.due_soon"),
+    ("unassigned", "dsr.digest.unassigned"),
+    ("tell", "dsr.digest.tell"),
+)
+
+
+def _digest_message(t: Translator, n: OutgoingNotification) -> Message:
+    """The digest or an assignee's DM: each request drawn once, in the first section that has
+    it (its block IDs `dsr-N`, `actions-N` are then unique in the message); a later section
+    names the requests already shown above it. Within 50 blocks, with `… and N more`."""
     title = t("dsr.digest.title" if n.kind == "digest" else "dsr.dm.title", day=n.day)
-    blocks = [section(f"*{title}*")]
-    budget = MAX_REQUESTS_WITH_BUTTONS
-    hidden = 0
-    for key, heading in heading_keys:
-        items = n.sections.get(key, [])
-        if not items:
-            continue
+    present = [(key, heading) for key, heading in _DIGEST_SECTIONS if n.sections.get(key)]
+    blocks: list[Block] = [section(f"*{title}*")]
+    # Room kept at each step: a heading and an "above" line for every section still to come,
+    # and the closing "… and N more".
+    reserve = 2 * len(present) + 1
+    shown: set[int] = set()
+    hidden: set[int] = set()
+    for key, heading in present:
+        items = n.sections[key]
+        reserve -= 2
         blocks.append(section(f"*{t(heading, n=len(items))}*"))
+        above = [s.label for s in items if s.number in shown]
+        if above:
+            blocks.append(context(t("dsr.digest.above", labels=_labels(t, above))))
         for s in items:
-            if budget <= 0:
-                hidden += 1
+            told = [_told_button(t, s)] if key == "tell" else []
+            drawn = (
+                []
+                if s.number in shown
+                else request_with_buttons(t, s, assign=n.kind == "digest" and s.assignee is None)
+            )
+            if not drawn and not told:
                 continue
-            budget -= 1
-            blocks += request_with_buttons(t, s, assign=n.kind == "digest" and s.assignee is None)
-            if key == "tell":
-                blocks.append(
-                    {
-                        "type": "actions",
-                        "block_id": f"told-{s.number}",
-                        "elements": [_button(t("dsr.button.told"), TOLD, s.number)],
-                    }
-                )
+            if len(blocks) + len(drawn) + len(told) + reserve > MAX_MESSAGE_BLOCKS:
+                hidden.add(s.number)
+                continue
+            blocks += drawn + told
+            shown.add(s.number)
+    hidden -= shown
     if hidden:
-        blocks.append(context(t("common.and_more", n=hidden)))
-    return message(blocks[:MAX_MESSAGE_BLOCKS], title)
+        blocks.append(context(t("common.and_more", n=len(hidden))))
+    return message(blocks, title)
+
+
+def _labels(t: Translator, labels: Sequence[str], limit: int = 20) -> str:
+    """`DSR-1, DSR-4` — at most `limit` of them, then `… and N more`."""
+    text = ", ".join(labels[:limit])
+    if len(labels) > limit:
+        text += " " + t("common.and_more", n=len(labels) - limit)
+    return text
+
+
+def _told_button(t: Translator, s: RequestSummary) -> Block:
+    return {
+        "type": "actions",
+        "block_id": f"told-{s.number}",
+        "elements": [_button(t("dsr.button.told"), TOLD, s.number)],
+    }
 
 
 def reason_modal(t: Translator, callback_id: str, number: int, title_key: str) -> dict[str, Any]:
