@@ -138,9 +138,13 @@ def logged_message(t: Translator, logged: Logged, tz: zoneinfo.ZoneInfo) -> Mess
 
 
 def log_message_modal(
-    t: Translator, *, summary: str, channel_id: str, message_ts: str
+    t: Translator, *, summary: str, channel_id: str, message_ts: str, response_url: str = ""
 ) -> dict[str, Any]:
-    """The "Log to customer register" form: customer picker, channel, direction, summary."""
+    """The "Log to customer register" form: customer picker, channel, direction, summary.
+
+    The private metadata keeps the message's channel and ts (for its permalink) and the
+    shortcut's response URL, through which the confirmation reaches the message's channel
+    even where the bot is not a member (chat.postEphemeral would be `not_in_channel`)."""
     summary_element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": "value",
@@ -174,7 +178,9 @@ def log_message_modal(
     return {
         "type": "modal",
         "callback_id": LOG_MODAL_CALLBACK,
-        "private_metadata": json.dumps({"channel": channel_id, "ts": message_ts}),
+        "private_metadata": json.dumps(
+            {"channel": channel_id, "ts": message_ts, "response_url": response_url}
+        ),
         "title": {"type": "plain_text", "text": clip(t("comms.modal_title"), 24)},
         "submit": {"type": "plain_text", "text": clip(t("modal.save"), 24)},
         "close": {"type": "plain_text", "text": clip(t("modal.cancel"), 24)},
@@ -214,15 +220,20 @@ def log_modal_values(state: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def parse_metadata(raw: str) -> tuple[str, str]:
-    """The message's channel ID and ts from a modal's private_metadata ('' when unreadable)."""
+def parse_metadata(raw: str) -> tuple[str, str, str]:
+    """The message's channel ID, its ts and the shortcut's response URL from a modal's
+    private_metadata ('' when unreadable)."""
     try:
         data = json.loads(raw or "{}")
     except ValueError:
-        return "", ""
+        return "", "", ""
     if not isinstance(data, dict):
-        return "", ""
-    return str(data.get("channel") or ""), str(data.get("ts") or "")
+        return "", "", ""
+    return (
+        str(data.get("channel") or ""),
+        str(data.get("ts") or ""),
+        str(data.get("response_url") or ""),
+    )
 
 
 def customer_options(result: FindResult) -> list[dict[str, Any]]:

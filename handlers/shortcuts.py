@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
@@ -14,9 +14,8 @@ from bot.correspondence import check_form, is_slack_permalink
 from bot.customer_fields import FieldError
 from bot.services.comms import LogRequest
 from bot.services.errors import DomainError, InvalidInput
-from handlers.blocks import modal_notice
-from handlers.common import HandlerDeps
-from handlers.comms import slack_to_plain
+from handlers.blocks import modal_notice, text_message
+from handlers.common import HandlerDeps, reply
 from handlers.comms_blocks import (
     CUSTOMER_ACTION,
     LOG_MODAL_CALLBACK,
@@ -26,6 +25,7 @@ from handlers.comms_blocks import (
     logged_text,
     parse_metadata,
 )
+from handlers.parsing import slack_to_plain
 
 logger = logging.getLogger("regbot.handlers.shortcuts")
 
@@ -63,6 +63,7 @@ def register(app: App, deps: HandlerDeps) -> None:
                 summary=slack_to_plain(str(message.get("text") or "")),
                 channel_id=channel_id,
                 message_ts=message_ts,
+                response_url=str(body.get("response_url") or ""),
             )
         except DomainError as err:
             view = modal_notice(t, title, t(err.key, **err.params))
@@ -98,7 +99,9 @@ def register(app: App, deps: HandlerDeps) -> None:
     ) -> None:
         user = body["user"]["id"]
         values = log_modal_values(view.get("state") or {})
-        channel_id, message_ts = parse_metadata(str(view.get("private_metadata") or ""))
+        channel_id, message_ts, response_url = parse_metadata(
+            str(view.get("private_metadata") or "")
+        )
         errors = _form_errors(
             deps,
             check_form(
@@ -140,7 +143,7 @@ def register(app: App, deps: HandlerDeps) -> None:
         if permalink is None:
             text += " " + t("comms.no_permalink")
         ack(response_action="update", view=modal_notice(t, title, ":white_check_mark: " + text))
-        _confirm(client, channel_id, user, text)
+        _confirm(client, response_url, channel_id, user, text)
 
 
 def _form_errors(deps: HandlerDeps, errors: dict[str, FieldError]) -> dict[str, str]:
@@ -168,8 +171,15 @@ def _permalink(client: WebClient, channel_id: str, message_ts: str) -> str | Non
     return link if isinstance(link, str) and is_slack_permalink(link) else None
 
 
-def _confirm(client: WebClient, channel_id: str, user: str, text: str) -> None:
-    """The ephemeral confirmation in the message's channel; a failure is one log line."""
+def _confirm(client: WebClient, response_url: str, channel_id: str, user: str, text: str) -> None:
+    """The ephemeral confirmation in the message's channel, through the shortcut's response
+    URL (or, without one, chat.postEphemeral); a failure is one log line."""
+    if response_url:
+        reply(
+            Respond(response_url=response_url),
+            {**text_message(text), "replace_original": False},
+        )
+        return
     if not channel_id:
         return
     try:

@@ -111,14 +111,18 @@ def test_the_log_modal_presets_slack_and_keeps_the_message_reference() -> None:
     assert blocks["channel"]["element"]["initial_option"]["value"] == "slack"
     assert blocks["direction"]["element"]["initial_option"]["value"] == "in"
     assert len(blocks["summary"]["element"]["initial_value"]) == 3000
-    assert parse_metadata(view["private_metadata"]) == ("C1", "1700.0001")
+    assert parse_metadata(view["private_metadata"]) == ("C1", "1700.0001", "")
     assert len(view["title"]["text"]) <= 24
-    assert json.loads(view["private_metadata"]) == {"channel": "C1", "ts": "1700.0001"}
+    assert json.loads(view["private_metadata"]) == {
+        "channel": "C1",
+        "ts": "1700.0001",
+        "response_url": "",
+    }
 
 
 def test_unreadable_metadata_gives_no_reference() -> None:
-    assert parse_metadata("not json") == ("", "")
-    assert parse_metadata("[1]") == ("", "")
+    assert parse_metadata("not json") == ("", "", "")
+    assert parse_metadata("[1]") == ("", "", "")
 
 
 def test_submitted_modal_values_are_read_from_every_element_kind() -> None:
