@@ -14,14 +14,14 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.fake_slack import RESPONSE_URL_METHOD, new_trigger_id
+from bot.fake_slack import RESPONSE_URL_METHOD, picked_user
 from bot.i18n import Translator
 from bot.permissions import PERMISSION_TABLE, Permission, Role, allows
 from handlers import customers as customer_handlers
 from handlers import rights as rights_handlers
 from handlers import shortcuts as shortcut_handlers
-from handlers.blocks import USAGE
-from handlers.comms_blocks import LOG_MODAL_CALLBACK
+from handlers.blocks import USAGE, customer_modal
+from handlers.comms_blocks import LOG_MODAL_CALLBACK, log_message_modal
 from handlers.request_blocks import (
     ASSIGN_ME,
     CLOSE_MODAL,
@@ -30,6 +30,7 @@ from handlers.request_blocks import (
     FULFIL,
     OPEN,
     TOLD,
+    reason_modal,
 )
 from storage.models import AuditEvent
 from tests.conftest import ADMIN, RunningApp, message_text
@@ -71,15 +72,15 @@ COMMANDS: dict[str, Permission] = {
     "/dsr new {ref} access": Permission.WORK_REQUESTS,
     "/dsr list all": Permission.WORK_REQUESTS,
     "/dsr show {dsr}": Permission.WORK_REQUESTS,
-    "/dsr assign {dsr} <@UMXAGENT001|agent>": Permission.WORK_REQUESTS,
+    "/dsr assign {dsr} " + picked_user("UMXAGENT001"): Permission.WORK_REQUESTS,
     "/dsr verify {dsr} send": Permission.WORK_REQUESTS,
     "/dsr extend {dsr} complex case": Permission.EXECUTE_REQUESTS,
     "/dsr close {dsr} withdrawn asked to stop": Permission.EXECUTE_REQUESTS,
     "/dsr link {dsr} {ref}": Permission.WORK_REQUESTS,
     "/dsr told {dsr}": Permission.WORK_REQUESTS,
     "/register roles": Permission.VIEW_BASIC,
-    "/register grant <@UMXTARGET01|t> viewer": Permission.MANAGE_ROLES,
-    "/register revoke <@UMXTARGET01|t>": Permission.MANAGE_ROLES,
+    "/register grant " + picked_user("UMXTARGET01") + " viewer": Permission.MANAGE_ROLES,
+    "/register revoke " + picked_user("UMXTARGET01"): Permission.MANAGE_ROLES,
     "/register audit {ref}": Permission.READ_AUDIT,
     "/register stats": Permission.VIEW_BASIC,
     "/register notice en": Permission.VIEW_BASIC,
@@ -230,7 +231,7 @@ def _action_payload(app: RunningApp, user: str, action_id: str, value: str) -> d
         "user": {"id": user, "name": "someone"},
         "team": {"id": "T0DEMO", "domain": "demo"},
         "api_app_id": "A0DEMO",
-        "trigger_id": new_trigger_id(),
+        "trigger_id": app.fake.new_trigger_id(),
         "response_url": app.fake.response_url(),
         "channel": {"id": "D0MATRIX", "name": "directmessage"},
         "container": {"type": "message", "message_ts": "1700000000.000100"},
@@ -277,17 +278,25 @@ def test_every_button_as_every_role(matrix_app: RunningApp) -> None:
         check(app, f"button {action_id}", permission, user, run)
 
 
+def _opened_view(callback_id: str) -> dict[str, Any]:
+    """The modal as regbot opens it, so a submission carries the blocks Slack sends back."""
+    t = Translator("en")
+    if callback_id in (customer_handlers.NEW_CALLBACK, customer_handlers.SET_CALLBACK):
+        return customer_modal(t, callback_id=callback_id, title="Customer")
+    if callback_id in (CLOSE_MODAL, EXTEND_MODAL):
+        return reason_modal(t, callback_id, 1, "dsr.modal.fulfil")
+    return log_message_modal(t, summary="Hello", channel_id="C0MATRIX", message_ts="1.2")
+
+
 def _submission(user: str, callback_id: str, metadata: str, values: dict[str, Any]) -> Any:
     return {
         "type": "view_submission",
         "user": {"id": user, "name": "someone"},
         "team": {"id": "T0DEMO"},
         "api_app_id": "A0DEMO",
-        "trigger_id": new_trigger_id(),
         "view": {
+            **_opened_view(callback_id),
             "id": "V0MATRIX",
-            "type": "modal",
-            "callback_id": callback_id,
             "private_metadata": metadata,
             "state": {"values": values},
         },
@@ -301,7 +310,7 @@ def _text_input(value: str) -> dict[str, Any]:
 def submit(app: RunningApp, user: str, callback_id: str, target: Target) -> str:
     """Submit (or, for the shortcut, open) a modal; return what the user is shown."""
     if callback_id == shortcut_handlers.SHORTCUT_CALLBACK:
-        trigger = new_trigger_id()
+        trigger = app.fake.new_trigger_id()
         payload = {
             "type": "message_action",
             "callback_id": callback_id,
@@ -339,7 +348,13 @@ def submit(app: RunningApp, user: str, callback_id: str, target: Target) -> str:
             "direction": {"value": {"type": "radio_buttons", "selected_option": {"value": "in"}}},
             "summary": _text_input("Hello"),
         }
-        metadata = json.dumps({"channel": "C0MATRIX", "ts": "1700000000.000200"})
+        metadata = json.dumps(
+            {
+                "channel": "C0MATRIX",
+                "ts": "1700000000.000200",
+                "response_url": app.fake.response_url(),
+            }
+        )
     result = app.slack.interaction(_submission(user, callback_id, metadata, values))
     assert result.status == 200
     body = result.json() if result.body.strip() else {}

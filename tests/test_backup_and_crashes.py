@@ -196,6 +196,7 @@ def test_a_crash_mid_sweep_loses_no_reminder_and_the_rerun_sends_each_once(
     number = services.requests.create(ADMIN, "10001", "access", received=received).summary.number
     services.requests.assign(ADMIN, number, "UAGENT0001")
     with FakeSlack() as fake:
+        fake.join("C0REMIND")
         env = {
             **os.environ,
             **_env(database_url, tmp_path),

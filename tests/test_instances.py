@@ -48,6 +48,7 @@ def _free_port() -> int:
 
 
 def _env(url: str, fake: FakeSlack) -> dict[str, str]:
+    fake.join(CHANNEL)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REGBOT_", "SLACK_"))}
     env.update(
         REGBOT_DATABASE_URL=url,

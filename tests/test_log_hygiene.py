@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.cli import QUIET_LOGGERS, _logging
 from bot.config import Settings
-from bot.fake_slack import new_trigger_id
+from bot.fake_slack import FakeSlack, picked_user
 from storage.models import ServiceUser
 from tests.conftest import ADMIN, BOT_TOKEN, SIGNING_SECRET, RunningApp
 
@@ -29,7 +29,8 @@ PHONE_FORMS = ("0407654321", "+358407654321", "+358 40 7654321", "40 7654321", "
 
 
 @pytest.fixture
-def settings(settings: Settings, tmp_path: Path) -> Settings:
+def settings(settings: Settings, tmp_path: Path, fake_slack: FakeSlack) -> Settings:
+    fake_slack.join("C0HYGIENE")
     return settings.model_copy(
         update={
             "usage_token": USAGE_TOKEN,
@@ -91,7 +92,7 @@ def test_a_day_of_traffic_logs_no_personal_data_codes_tokens_or_hashes(
     say = app.reply_text
     created = say("/customer", f'new name="{NAME}" email={EMAIL} phone="{PHONE}"')
     assert "10001" in created, created
-    say("/register", f"grant <@{AGENT}|agent> agent")
+    say("/register", f"grant {picked_user(AGENT)} agent")
     say("/customer", f'contact add 10001 name="{PERSON}" email={PERSON_EMAIL} phone=0501234567')
     added = say("/customer", f"user add 10001 username=piilonen email={PERSON_EMAIL}")
     assert "piilonen" in added, added
@@ -105,7 +106,7 @@ def test_a_day_of_traffic_logs_no_personal_data_codes_tokens_or_hashes(
     say("/comms", "log 10001 phone at=2099-01-01 future")
     dsr = say("/dsr", f'new 10001 access requester="{PERSON}" by phone {PHONE}')
     assert "DSR-1" in dsr, dsr
-    say("/dsr", f"assign DSR-1 <@{AGENT}|agent>")
+    say("/dsr", f"assign DSR-1 {picked_user(AGENT)}")
     code_reply = say("/dsr", "verify DSR-1 send")
     code = re.search(r"\b(\d{6})\b", code_reply)
     assert code is not None, code_reply
@@ -125,7 +126,7 @@ def test_a_day_of_traffic_logs_no_personal_data_codes_tokens_or_hashes(
     shortcut = {
         "type": "message_action",
         "callback_id": "log_message",
-        "trigger_id": new_trigger_id(),
+        "trigger_id": app.fake.new_trigger_id(),
         "team": {"id": "T0DEMO", "domain": "demo"},
         "user": {"id": ADMIN, "name": "admin"},
         "channel": {"id": "C0SUPPORT", "name": "support"},

@@ -6,6 +6,7 @@ failure, with no personal data in it."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import threading
 import time
@@ -16,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, delete, func, select
 
 from bot.config import Settings
-from bot.fake_slack import FakeSlack, new_trigger_id
+from bot.fake_slack import FakeSlack
 from storage.models import Correspondence, Customer, Notification
 from tests.conftest import ADMIN, RunningApp, running_app
 
@@ -27,7 +28,8 @@ FAULTS = ["429", "500", "timeout"]
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
+def settings(settings: Settings, fake_slack: FakeSlack) -> Settings:
+    fake_slack.join(CHANNEL)
     return settings.model_copy(update={"export_to_slack": True, "reminder_channel": CHANNEL})
 
 
@@ -171,7 +173,7 @@ def _views_open_for(app: RunningApp, kind: str) -> Callable[[], Any]:
     payload = {
         "type": "message_action",
         "callback_id": "log_message",
-        "trigger_id": new_trigger_id(),
+        "trigger_id": app.fake.new_trigger_id(),
         "team": {"id": "T0DEMO", "domain": "demo"},
         "user": {"id": ADMIN, "name": "admin"},
         "channel": {"id": "C0SUPPORT", "name": "support"},
@@ -228,7 +230,13 @@ def test_a_missing_permalink_still_stores_the_entry_once(
             "id": "V1",
             "type": "modal",
             "callback_id": "log_message_modal",
-            "private_metadata": '{"channel": "C0SUPPORT", "ts": "1700000000.000100"}',
+            "private_metadata": json.dumps(
+                {
+                    "channel": "C0SUPPORT",
+                    "ts": "1700000000.000100",
+                    "response_url": app.fake.response_url(),
+                }
+            ),
             "state": {"values": values},
         },
     }

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.fake_slack import picked_channel, picked_user
 from bot.i18n import Translator
 from tests.conftest import ADMIN, RunningApp
 from tests.support.register_state import changed_tables, count_case, send, snapshot
@@ -26,8 +27,11 @@ NASTY = [
     "<!here>",
     "<!everyone>",
     "<@UADMIN0001>",
-    "<@UFUZZAGENT1|agent>",
-    "<#C0DEMO|general>",
+    "@channel",
+    "@here x@y.fi https://evil.example/a?b=1&c=<2>",
+    picked_user("UADMIN0001"),
+    picked_user("UFUZZAGENT1"),
+    picked_channel("C0DEMO", "general"),
     "<http://evil.example|click here>",
     "&lt;script&gt;alert(1)&lt;/script&gt;",
     "@someone",
@@ -133,7 +137,7 @@ VOCAB: dict[str, dict[str, list[str]]] = {
         "new": ["access", "erasure", "objection", "marketing", "rectification", "teleport"],
         "list": ["open", "overdue", "mine", "all", "closed"],
         "show": ["1", "DSR-1", "dsr1", "#1"],
-        "assign": ["DSR-1", "<@UFUZZAGENT1|agent>", "<@UNOBODY>"],
+        "assign": ["DSR-1", picked_user("UFUZZAGENT1"), picked_user("UNOBODY"), "@agent"],
         "verify": ["DSR-1", "send", "123456", "12345", "1234567"],
         "extend": ["DSR-1", "because"],
         "close": ["DSR-1", "fulfilled", "refused", "withdrawn", "exploded"],
@@ -142,8 +146,8 @@ VOCAB: dict[str, dict[str, list[str]]] = {
     },
     "/register": {
         "roles": [],
-        "grant": ["<@UFUZZAGENT1|agent>", "agent", "viewer", "root", "<@UADMIN0001>"],
-        "revoke": ["<@UFUZZAGENT1|agent>", "<@UNOBODY>"],
+        "grant": [picked_user("UFUZZAGENT1"), "agent", "viewer", "root", picked_user("UADMIN0001")],
+        "revoke": [picked_user("UFUZZAGENT1"), picked_user("UNOBODY")],
         "audit": [],
         "stats": [],
         "notice": ["fi", "en", "sv"],
@@ -282,7 +286,7 @@ def test_every_generated_command_gets_a_clear_reply_and_a_refusal_writes_nothing
         ("/comms", "log 10001 email recording=javascript:alert(1) Hello"),
         ("/dsr", "new 10001 access received=2999-01-01"),
         ("/dsr", "close DSR-1 exploded nope"),
-        ("/register", "grant <@UADMIN0001> viewer"),
+        ("/register", f"grant {picked_user('UADMIN0001')} viewer"),
         ("/customer", "set 10001 email=<!channel>"),
         ("/customer", "set 10001 business_id=<http://evil.example|click>"),
         ("/dsr", "assign DSR-1 <!channel>"),

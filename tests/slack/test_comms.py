@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from bot.fake_slack import picked_user
 from bot.permissions import Role
 from bot.services.comms import LogRequest
 from storage.models import AuditEvent, Correspondence, Customer
@@ -20,7 +21,7 @@ CHANNELS = ("email", "phone", "meeting", "chat", "letter", "slack", "web", "othe
 
 
 def grant(app: RunningApp, user: str, role: Role) -> None:
-    assert role.value in app.reply_text("/register", f"grant <@{user}|someone> {role.value}")
+    assert role.value in app.reply_text("/register", f"grant {picked_user(user)} {role.value}")
 
 
 def create(app: RunningApp, fields: str) -> int:
@@ -80,10 +81,9 @@ def test_every_channel_and_direction_is_logged_and_listed_newest_first(app: Runn
 
 def test_stored_text_is_escaped_in_the_list(app: RunningApp) -> None:
     create(app, 'name="Turva Oy"')
-    # What Slack sends for a typed `<!channel> & co` and a picked @here mention.
+    # Slack sends the typed `<!channel> & co` escaped, @here as `<!here>`, the URL as a link.
     app.reply_text(
-        "/comms",
-        "log 10001 chat recording=<https://rec.example/a.mp3> &lt;!channel&gt; &amp; co <!here>",
+        "/comms", "log 10001 chat recording=https://rec.example/a.mp3 <!channel> & co @here"
     )
     assert entries(app)[0].body == "<!channel> & co @here"
     assert entries(app)[0].recording_uri == "https://rec.example/a.mp3"
@@ -118,7 +118,7 @@ def test_a_refused_entry_leaves_nothing_behind(app: RunningApp, command: str, ne
 
 def test_echoed_values_in_errors_are_escaped(app: RunningApp) -> None:
     create(app, 'name="Kaiku Oy"')
-    reply = app.reply_text("/comms", "log 10001 &lt;!channel&gt; Hello")
+    reply = app.reply_text("/comms", "log 10001 <!channel> Hello")
     assert "<!channel>" not in reply
     assert "&lt;!channel&gt;" in reply
 

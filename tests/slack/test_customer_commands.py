@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.fake_slack import picked_user
 from bot.permissions import Role
 from storage.models import AuditEvent, Customer, FieldChange
 from tests.conftest import ADMIN, RunningApp
@@ -18,7 +19,7 @@ STRANGER = "USTRANGER1"
 
 
 def grant(app: RunningApp, user: str, role: Role) -> None:
-    reply = app.reply_text("/register", f"grant <@{user}|someone> {role.value}")
+    reply = app.reply_text("/register", f"grant {picked_user(user)} {role.value}")
     assert role.value in reply
 
 
@@ -151,13 +152,15 @@ def test_a_viewer_cannot_read_what_the_permission_table_withholds(app: RunningAp
 
 def test_nobody_can_grant_themselves_a_role_they_may_not_grant(app: RunningApp) -> None:
     grant(app, AGENT, Role.AGENT)
-    reply = app.reply_text("/register", f"grant <@{AGENT}> admin", AGENT)
+    reply = app.reply_text("/register", f"grant {picked_user(AGENT)} admin", AGENT)
     assert "missing permission: manage_roles" in reply
     assert "cannot change your own role" in app.reply_text(
-        "/register", f"grant <@{ADMIN}> viewer", ADMIN
+        "/register", f"grant {picked_user(ADMIN)} viewer", ADMIN
     )
     grant(app, "UADMIN0002", Role.ADMIN)
-    assert "REGBOT_ADMINS" in app.reply_text("/register", f"revoke <@{ADMIN}>", "UADMIN0002")
+    assert "REGBOT_ADMINS" in app.reply_text(
+        "/register", f"revoke {picked_user(ADMIN)}", "UADMIN0002"
+    )
     assert app.services.staff.role_of(AGENT) is Role.AGENT
     assert app.services.staff.role_of(ADMIN) is Role.ADMIN
 

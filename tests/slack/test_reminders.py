@@ -19,6 +19,7 @@ from bot.permissions import Role
 from bot.services import Services
 from storage.models import Notification
 from tests.conftest import ADMIN, RunningApp, message_text
+from tests.support.slack_client import button_press
 
 CHANNEL = "C0REMIND"
 AGENT = "UAGENT0001"
@@ -27,7 +28,9 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def settings(settings: Settings) -> Settings:
+def settings(settings: Settings, fake_slack: FakeSlack) -> Settings:
+    # The operator has invited the bot to the reminder channel, as the README says to.
+    fake_slack.join(CHANNEL)
     return settings.model_copy(update={"reminder_channel": CHANNEL})
 
 
@@ -187,22 +190,8 @@ def test_a_new_request_is_announced_at_once_without_personal_data(app: RunningAp
 
 
 def _press(app: RunningApp, user: str, call: RecordedCall, action_id: str, number: int) -> Any:
-    payload = {
-        "type": "block_actions",
-        "user": {"id": user},
-        "team": {"id": "T0DEMO"},
-        "api_app_id": "A0DEMO",
-        "trigger_id": "1.2.3",
-        "channel": {"id": CHANNEL},
-        "container": {"type": "message", "message_ts": "1700000000.000100"},
-        "message": {
-            "ts": "1700000000.000100",
-            "text": call.params.get("text", ""),
-            "blocks": call.params["blocks"],
-        },
-        "response_url": app.fake.response_url(),
-        "actions": [{"action_id": action_id, "value": str(number), "type": "button"}],
-    }
+    payload = button_press(app.fake, user, call, action_id)
+    assert payload["actions"][0]["value"] == str(number)
     return app.slack.interaction(payload), payload["response_url"]
 
 

@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
+from bot.fake_slack import picked_user
 from bot.permissions import Role
 from storage.models import DataSubjectRequest, RequestEvent
 from tests.conftest import ADMIN, RunningApp
@@ -16,7 +17,7 @@ VIEWER = "UVIEWER001"
 
 
 def grant(app: RunningApp, user: str, role: Role) -> None:
-    assert role.value in app.reply_text("/register", f"grant <@{user}> {role.value}")
+    assert role.value in app.reply_text("/register", f"grant {picked_user(user)} {role.value}")
 
 
 def customer(app: RunningApp, fields: str = 'name="Pyytäjä Oy" email=pyytaja@example.fi') -> int:
@@ -35,7 +36,7 @@ def test_a_request_gets_a_number_and_a_due_date_shown_in_every_reply(app: Runnin
     reply = new_request(app, f"{number} access received=2026-11-24 via=email")
     assert "*DSR-1*" in reply
     assert "due 2026-12-28" in reply
-    for text in ("show DSR-1", "list", "assign DSR-1 <@UADMIN0001>"):
+    for text in ("show DSR-1", "list", f"assign DSR-1 {picked_user('UADMIN0001')}"):
         shown = app.reply_text("/dsr", text)
         assert "DSR-1" in shown and "2026-12-28" in shown, (text, shown)
 
@@ -150,8 +151,10 @@ def test_roles_are_checked_agents_work_requests_privacy_executes(app: RunningApp
     assert "missing permission: execute_requests" in app.reply_text(
         "/dsr", "extend DSR-1 reasons", AGENT
     )
-    assert "role does not allow" in app.reply_text("/dsr", f"assign DSR-1 <@{VIEWER}>", AGENT)
-    assert "assigned" in app.reply_text("/dsr", f"assign DSR-1 <@{AGENT}>", AGENT)
+    assert "role does not allow" in app.reply_text(
+        "/dsr", f"assign DSR-1 {picked_user(VIEWER)}", AGENT
+    )
+    assert "assigned" in app.reply_text("/dsr", f"assign DSR-1 {picked_user(AGENT)}", AGENT)
     assert "DSR-1" in app.reply_text("/dsr", "list mine", AGENT)
 
 

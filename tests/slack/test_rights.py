@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
+from bot.fake_slack import picked_user
 from storage.models import Customer, Disclosure, Invoice, UsageEvent
 from tests.conftest import ADMIN, RunningApp, message_text
 
@@ -54,7 +55,7 @@ def test_an_export_holds_everything_logged_no_hash_and_only_its_owner_reads_it(
 
 
 def test_an_agent_may_not_export_or_erase(app: RunningApp) -> None:
-    app.reply_text("/register", f"grant <@{AGENT}> agent")
+    app.reply_text("/register", f"grant {picked_user(AGENT)} agent")
     number = make_customer(app)
     assert "missing permission: execute_requests" in app.reply_text(
         "/customer", f"export {number}", AGENT
@@ -93,7 +94,7 @@ def test_after_erasure_nothing_old_is_shown_invoices_remain_and_the_chain_verifi
 
 
 def test_erase_without_confirm_asks_with_a_button_that_rechecks_the_role(app: RunningApp) -> None:
-    app.reply_text("/register", f"grant <@{AGENT}> agent")
+    app.reply_text("/register", f"grant {picked_user(AGENT)} agent")
     number = make_customer(app)
     reply = app.reply("/customer", f"erase {number}")
     button = next(
@@ -206,12 +207,12 @@ def test_the_export_is_uploaded_to_the_dm_only_when_enabled(app: RunningApp) -> 
 
 
 def test_app_home_lists_my_requests_unassigned_ones_and_the_overdue_count(app: RunningApp) -> None:
-    app.reply_text("/register", f"grant <@{AGENT}> agent")
+    app.reply_text("/register", f"grant {picked_user(AGENT)} agent")
     number = make_customer(app)
     old = (dt.date.today() - dt.timedelta(days=45)).isoformat()
     app.reply_text("/dsr", f"new {number} access received={old}")
     app.reply_text("/dsr", f"new {number} rectification")
-    app.reply_text("/dsr", f"assign DSR-1 <@{AGENT}>")
+    app.reply_text("/dsr", f"assign DSR-1 {picked_user(AGENT)}")
     app.slack.event({"type": "app_home_opened", "user": AGENT, "tab": "home"})
     view = app.fake.wait_for("views.publish")[0].params["view"]
     text = message_text(view)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.fake_slack import new_trigger_id
+from bot.fake_slack import RESPONSE_URL_METHOD, picked_user
 from bot.permissions import Role
 from storage.models import AuditEvent, Correspondence
 from tests.conftest import ADMIN, RunningApp
@@ -31,11 +31,12 @@ def entries(app: RunningApp) -> list[Correspondence]:
         return list(session.execute(select(Correspondence)).scalars().all())
 
 
-def shortcut(app: RunningApp, user: str = ADMIN, text: str = "Hi, our invoice is wrong") -> None:
+def shortcut(app: RunningApp, user: str = ADMIN, text: str = "Hi, our invoice is wrong") -> str:
+    """Use the shortcut on a message in a channel the bot is not in; return its response URL."""
     payload = {
         "type": "message_action",
         "callback_id": "log_message",
-        "trigger_id": new_trigger_id(),
+        "trigger_id": app.fake.new_trigger_id(),
         "team": {"id": "T0DEMO", "domain": "example"},
         "user": {"id": user, "name": "someone"},
         "channel": {"id": CHANNEL, "name": "support"},
@@ -45,6 +46,15 @@ def shortcut(app: RunningApp, user: str = ADMIN, text: str = "Hi, our invoice is
         "api_app_id": "A0DEMO",
     }
     assert app.slack.interaction(payload).status == 200
+    return str(payload["response_url"])
+
+
+def confirmation(app: RunningApp, response_url: str) -> dict[str, Any]:
+    """What the shortcut's response URL was sent: the ephemeral confirmation in the channel."""
+    call = app.fake.wait_for(
+        RESPONSE_URL_METHOD, predicate=lambda c: c.params["_url"] == response_url
+    )[0]
+    return call.params
 
 
 def opened_view(app: RunningApp, count: int = 1) -> dict[str, Any]:
@@ -146,7 +156,7 @@ def test_the_customer_picker_returns_matches_for_typed_text(app: RunningApp) -> 
 
 def test_submitting_stores_the_entry_with_the_permalink_and_confirms(app: RunningApp) -> None:
     create(app, 'name="Linkki Oy"')
-    shortcut(app)
+    response_url = shortcut(app)
     body = submit(app, opened_view(app), direction="in")
     assert body["response_action"] == "update"
     assert "Logged #1 for customer 10001" in body["view"]["blocks"][0]["text"]["text"]
@@ -160,32 +170,33 @@ def test_submitting_stores_the_entry_with_the_permalink_and_confirms(app: Runnin
     assert entry.logged_by == ADMIN
     asked = app.fake.wait_for("chat.getPermalink")[0].params
     assert (asked["channel"], asked["message_ts"]) == (CHANNEL, MESSAGE_TS)
-    confirmation = app.fake.wait_for("chat.postEphemeral")[0].params
-    assert (confirmation["channel"], confirmation["user"]) == (CHANNEL, ADMIN)
-    assert "Logged #1" in confirmation["text"]
+    confirmed = confirmation(app, response_url)
+    assert confirmed["response_type"] == "ephemeral" and confirmed["replace_original"] is False
+    assert "Logged #1" in confirmed["text"]
+    assert app.fake.calls_to("chat.postEphemeral") == []
     listed = app.reply_text("/comms", "list 10001")
     assert f"<{PERMALINK}|Slack message>" in listed
 
 
 def test_a_permalink_failure_still_stores_the_entry_once_and_says_so(app: RunningApp) -> None:
     create(app, 'name="Katkos Oy"')
-    shortcut(app)
+    response_url = shortcut(app)
     app.fake.fail("chat.getPermalink", status=500)
     body = submit(app, opened_view(app), channel="chat", direction="out")
     assert "without it" in body["view"]["blocks"][0]["text"]["text"]
     [entry] = entries(app)
     assert entry.slack_permalink is None
     assert (entry.channel, entry.direction) == ("chat", "out")
-    assert "without it" in app.fake.wait_for("chat.postEphemeral")[0].params["text"]
+    assert "without it" in confirmation(app, response_url)["text"]
 
 
 def test_a_failed_confirmation_keeps_the_entry_and_logs_one_line(app: RunningApp) -> None:
     create(app, 'name="Hiljainen Oy"')
     shortcut(app)
-    capture = Capture("could not post the logging confirmation")
+    capture = Capture("could not deliver a reply")
     logging.getLogger("regbot").addHandler(capture)
     try:
-        app.fake.fail("chat.postEphemeral", status=500)
+        app.fake.fail(RESPONSE_URL_METHOD, status=500)
         body = submit(app, opened_view(app))
         assert body["response_action"] == "update"
         assert capture.seen.wait(timeout=10)
@@ -193,14 +204,14 @@ def test_a_failed_confirmation_keeps_the_entry_and_logs_one_line(app: RunningApp
         logging.getLogger("regbot").removeHandler(capture)
     [entry] = entries(app)
     assert entry.slack_permalink == PERMALINK
-    lines = [r.getMessage() for r in capture.records if "confirmation" in r.getMessage()]
+    lines = [r.getMessage() for r in capture.records if "reply" in r.getMessage()]
     assert len(lines) == 1
     assert "Hiljainen" not in lines[0] and "invoice" not in lines[0]
 
 
 def test_form_errors_land_on_their_blocks_and_store_nothing(app: RunningApp) -> None:
     create(app, 'name="Lomake Oy"')
-    shortcut(app)
+    response_url = shortcut(app)
     view = opened_view(app)
     body = submit(app, view, customer=None, summary="   ")
     assert body["response_action"] == "errors"
@@ -209,11 +220,13 @@ def test_form_errors_land_on_their_blocks_and_store_nothing(app: RunningApp) -> 
     assert body == {"response_action": "errors", "errors": {"customer": body["errors"]["customer"]}}
     assert "No customer matches 99999" in body["errors"]["customer"]
     assert entries(app) == []
-    assert app.fake.calls_to("chat.postEphemeral") == []
+    assert [
+        c for c in app.fake.calls_to(RESPONSE_URL_METHOD) if c.params["_url"] == response_url
+    ] == []
 
 
 def test_a_viewer_gets_a_polite_refusal_instead_of_the_form(app: RunningApp) -> None:
-    app.reply_text("/register", f"grant <@{VIEWER}|v> {Role.VIEWER.value}")
+    app.reply_text("/register", f"grant {picked_user(VIEWER)} {Role.VIEWER.value}")
     shortcut(app, user=VIEWER)
     view = opened_view(app)
     assert view.get("callback_id") != "log_message_modal"

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, select
 
-from bot.fake_slack import RESPONSE_URL_METHOD, new_trigger_id
+from bot.fake_slack import RESPONSE_URL_METHOD
 from storage.models import Base
 from tests.conftest import RunningApp, message_text
 
@@ -71,7 +71,7 @@ class Shown:
 
 def send(app: RunningApp, command: str, text: str, user: str, timeout: float = 5.0) -> Shown:
     """Send a signed slash command and wait for its reply or for the modal it opens."""
-    trigger = new_trigger_id()
+    trigger = app.fake.new_trigger_id()
     result = app.slack.command(command, text, user, trigger_id=trigger)
     if result.status != 200:
         return Shown(result.status, None, None)
