@@ -8,6 +8,7 @@ printed as text.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -24,8 +25,9 @@ from bot.fake_slack import (
     RESPONSE_URL_METHOD,
     FakeSlack,
     RecordedCall,
+    as_slack_sends,
     command_body,
-    new_trigger_id,
+    picked_user,
     signed_headers,
 )
 from bot.render_text import render_message, render_view
@@ -35,6 +37,7 @@ DEMO_ADMIN = "UDEMOADMIN"
 DEMO_DATABASE = Path("regbot-demo.db")
 COMMANDS = ("/customer", "/comms", "/dsr", "/register")
 REPLY_TIMEOUT = 10.0
+_TYPED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 @dataclass
@@ -52,10 +55,12 @@ class DemoSession:
         if command not in COMMANDS:
             return f"Type a slash command: {', '.join(COMMANDS)} (each answers help)."
         response_url = self.fake.response_url()
-        trigger_id = new_trigger_id()
+        trigger_id = self.fake.new_trigger_id()
+        # A console has no mention list: a typed <@U123> stands for the person picked in it.
+        typed = _TYPED_MENTION.sub(lambda match: picked_user(match.group(1)), text.strip())
         body = command_body(
             command,
-            text.strip(),
+            as_slack_sends(typed, self.fake.user_name),
             user_id=DEMO_ADMIN,
             user_name="demo.admin",
             response_url=response_url,

@@ -43,8 +43,18 @@ class SlackNotificationSender:
         )
 
 
+# What the operator can do about the errors Slack gives for a channel post.
+_HINTS = {
+    "not_in_channel": "invite the bot to the reminder channel",
+    "channel_not_found": "check REGBOT_REMINDER_CHANNEL (a channel ID such as C0123ABCD)",
+    "is_archived": "the reminder channel is archived; set REGBOT_REMINDER_CHANNEL to another",
+}
+
+
 def _error_code(exc: SlackApiError) -> str:
     data = exc.response.data
     if isinstance(data, dict) and data.get("error"):
-        return f"HTTP {exc.response.status_code}: {data['error']}"
+        error = str(data["error"])
+        hint = f" ({_HINTS[error]})" if error in _HINTS else ""
+        return f"HTTP {exc.response.status_code}: {error}{hint}"
     return f"HTTP {exc.response.status_code}"

@@ -329,3 +329,38 @@ def test_the_assignee_is_reminded_to_tell_the_requester_about_an_extension(
     assert "Tell the requester about the extension" in message_text(dm[0].params)
     told = [e for b in dm[0].params["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert any(e["action_id"] == "dsr_told" for e in told)
+
+
+def test_a_digest_of_sixty_requests_overdue_and_unassigned_is_accepted_by_slack(
+    settings: Settings, engine: Any, services: Services, fake_slack: FakeSlack
+) -> None:
+    overdue_request(services, assignee=None)
+    received = dt.date.today() - dt.timedelta(days=40)
+    for n in range(59):
+        created = services.requests.create(ADMIN, "10001", "access", received=received)
+        if n % 2:
+            services.requests.assign(ADMIN, created.summary.number, AGENT)
+    report = slack_services(settings, engine, fake_slack).reminders.sweep()
+    assert report.failed == 0
+    [digest] = [c for c in posted(fake_slack, CHANNEL) if "Overdue (60)" in message_text(c.params)]
+    blocks = digest.params["blocks"]
+    assert len(blocks) <= 50
+    assert [b.get("block_id") for b in blocks].count("dsr-1") == 1
+    drawn = sum(1 for b in blocks if str(b.get("block_id", "")).startswith("dsr-"))
+    assert f"… and {60 - drawn} more" in message_text(digest.params)
+    assert fake_slack.refusals == []
+
+
+def test_a_reminder_channel_without_the_bot_stays_queued_with_what_to_do(
+    settings: Settings, engine: Any, services: Services, fake_slack: FakeSlack
+) -> None:
+    overdue_request(services)
+    fake_slack.leave(CHANNEL)
+    fake_slack.allow_refusals()
+    report = slack_services(settings, engine, fake_slack).reminders.sweep()
+    assert any(
+        "not_in_channel (invite the bot to the reminder channel)" in e for e in report.errors
+    )
+    fake_slack.join(CHANNEL)
+    again = slack_services(settings, engine, fake_slack).reminders.deliver_pending()
+    assert again.failed == 0 and len(posted(fake_slack, CHANNEL)) == 2

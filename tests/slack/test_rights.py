@@ -219,3 +219,24 @@ def test_app_home_lists_my_requests_unassigned_ones_and_the_overdue_count(app: R
     assert "Your open requests (1)" in text and "Unassigned (1)" in text
     assert "1 overdue" in text
     assert "DSR-1" in text and "overdue by" in text and "DSR-2" in text
+
+
+def test_text_typed_in_slack_is_stored_and_exported_as_typed(app: RunningApp) -> None:
+    typed = "Smith & Sons <ok>"
+    app.reply_text("/customer", 'new name="Smith" email=anna@example.fi city="A&B"')
+    app.reply_text("/customer", f'set 10001 name="{typed}"')
+    app.reply_text("/customer", f'contact add 10001 name="{typed}" title="R&D <lead>"')
+    app.reply_text("/comms", f"log 10001 email dir=in {typed} asked &lt; and https://x.fi/?a=1&b=2")
+    app.reply_text("/dsr", f'new 10001 access requester="{typed}" note &amp; more')
+    with app.services.context.sessions() as session:
+        customer = session.execute(select(Customer)).scalar_one()
+        assert (customer.name, customer.email, customer.city) == (typed, "anna@example.fi", "A&B")
+    reply = app.reply_text("/customer", "export 10001")
+    document = json.loads(Path(reply.split("`")[1]).read_text(encoding="utf-8"))
+    assert document["customer"]["name"] == typed
+    assert typed in [change["new_value"] for change in document["field_history"]]
+    assert document["contacts"][0]["name"] == typed
+    assert document["contacts"][0]["title"] == "R&D <lead>"
+    assert document["correspondence"][0]["body"] == f"{typed} asked &lt; and https://x.fi/?a=1&b=2"
+    assert document["requests"][0]["requester"] == typed
+    assert document["requests"][0]["note"] == "note &amp; more"

@@ -238,23 +238,15 @@ def button_press(
     channel, ts = str(posted.answer["channel"]), str(posted.answer["ts"])
     message = fake.message(channel, ts)
     assert message is not None, "the fake never saw that message"
-    for block in message.get("blocks") or []:
-        for element in block.get("elements") or []:
-            if element.get("action_id") == action_id:
-                action = {
-                    "type": element["type"],
-                    "action_id": action_id,
-                    "block_id": block.get("block_id"),
-                    "text": element.get("text"),
-                    "value": element.get("value"),
-                    "action_ts": f"{time.time():.6f}",
-                }
-                break
-        else:
-            continue
-        break
-    else:
-        raise AssertionError(f"no button {action_id!r} on the message")
+    element, block_id = find_button(list(message.get("blocks") or []), action_id)
+    action = {
+        "type": element["type"],
+        "action_id": action_id,
+        "block_id": block_id,
+        "text": element.get("text"),
+        "value": element.get("value"),
+        "action_ts": f"{time.time():.6f}",
+    }
     return {
         "type": "block_actions",
         "user": {"id": user_id, "username": fake.user_name(user_id), "team_id": fake.team_id},
@@ -271,6 +263,43 @@ def button_press(
         "message": message,
         "response_url": fake.response_url(),
         "actions": [action],
+    }
+
+
+def find_button(blocks: list[dict[str, Any]], action_id: str) -> tuple[dict[str, Any], str | None]:
+    """The button `action_id` among the blocks, with its block's ID; AssertionError if none."""
+    for block in blocks:
+        for element in [*(block.get("elements") or []), block.get("accessory") or {}]:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                return element, block.get("block_id")
+    raise AssertionError(f"no button {action_id!r} in the blocks")
+
+
+def ephemeral_button_press(
+    fake: FakeSlack, user_id: str, reply: dict[str, Any], action_id: str
+) -> dict[str, Any]:
+    """The `block_actions` payload Slack sends when the person presses a button on an
+    ephemeral reply they were shown (no `message` in it, as Slack keeps none)."""
+    element, block_id = find_button(list(reply.get("blocks") or []), action_id)
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": fake.user_name(user_id), "team_id": fake.team_id},
+        "api_app_id": fake.app_id,
+        "team": {"id": fake.team_id, "domain": fake.team_domain},
+        "container": {"type": "message", "message_ts": "1700000000.000001", "is_ephemeral": True},
+        "trigger_id": fake.new_trigger_id(),
+        "channel": {"id": "D0EPHEMERAL", "name": "directmessage"},
+        "response_url": fake.response_url(),
+        "actions": [
+            {
+                "type": element["type"],
+                "action_id": action_id,
+                "block_id": block_id,
+                "text": element.get("text"),
+                "value": element.get("value"),
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
     }
 
 
