@@ -267,35 +267,48 @@ def module_database_url(
         _drop_postgres(url)
 
 
-@pytest.fixture(scope="module")
-def module_app(
-    module_database_url: str, tmp_path_factory: pytest.TempPathFactory
+@contextlib.contextmanager
+def isolated_app(
+    database_url: str, work: Path, *, channels: tuple[str, ...] = (), **overrides: Any
 ) -> Iterator[RunningApp]:
-    """The real app like `app`, but built once per test module and engine."""
-    work = tmp_path_factory.mktemp("module-app")
+    """The real app on a register, for longer than one test: its own working folder, no
+    REGBOT_/SLACK_ variables from the shell, a strict fake Slack in `channels`."""
     with pytest.MonkeyPatch.context() as patch:
         for name in list(os.environ):
             if name.startswith(("REGBOT_", "SLACK_")) and name != POSTGRES_ENV:
                 patch.delenv(name)
         patch.chdir(work)
         with FakeSlack() as fake:
+            fake.join(*channels)
             settings = load_settings(
-                database_url=module_database_url,
+                database_url=database_url,
                 admins=ADMIN,
                 slack_bot_token=BOT_TOKEN,
                 slack_signing_secret=SIGNING_SECRET,
                 slack_api_url=fake.api_url,
-                language="en",
-                export_dir=work / "exports",
-                erasure_journal=work / "erasure-journal.jsonl",
+                **{
+                    "language": "en",
+                    "export_dir": work / "exports",
+                    "erasure_journal": work / "erasure-journal.jsonl",
+                    **overrides,
+                },
             )
-            engine = make_engine(module_database_url)
+            engine = make_engine(database_url)
             try:
                 with running_app(settings, engine, fake) as running:
                     yield running
                 assert_slack_refused_nothing(fake)
             finally:
                 engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def module_app(
+    module_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningApp]:
+    """The real app like `app`, but built once per test module and engine."""
+    with isolated_app(module_database_url, tmp_path_factory.mktemp("module-app")) as running:
+        yield running
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

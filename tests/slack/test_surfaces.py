@@ -12,35 +12,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from bot.config import load_settings
-from bot.fake_slack import RESPONSE_URL_METHOD, FakeSlack, RecordedCall, picked_user
+from bot.fake_slack import RESPONSE_URL_METHOD, RecordedCall, picked_user
 from bot.permissions import Role
 from bot.services.comms import LogRequest
 from bot.services.staff import grant_role
 from handlers.comms_blocks import CUSTOMER_ACTION, LOG_MODAL_CALLBACK
 from handlers.request_blocks import ASSIGN_ME, EXTEND, FULFIL, OPEN, TOLD
 from handlers.rights import ERASE_CONFIRM
-from storage.db import make_engine
 from storage.models import BillingProfile, Contract, Customer, Invoice
 from tests.conftest import (
     ADMIN,
-    BOT_TOKEN,
-    POSTGRES_ENV,
-    SIGNING_SECRET,
     RunningApp,
     _drop_postgres,
     _postgres_url,
     _sqlite_url,
     assert_slack_refused_nothing,
+    isolated_app,
     message_text,
-    running_app,
 )
 from tests.support.slack_client import button_press, ephemeral_button_press
 
@@ -67,33 +61,15 @@ def surfaces(
     engine_name, language = request.param
     work = tmp_path_factory.mktemp(f"surfaces-{engine_name}-{language}")
     url = _sqlite_url(work) if engine_name == "sqlite" else _postgres_url()
-    with pytest.MonkeyPatch.context() as patch:
-        for name in list(os.environ):
-            if name.startswith(("REGBOT_", "SLACK_")) and name != POSTGRES_ENV:
-                patch.delenv(name)
-        patch.chdir(work)
-        with FakeSlack() as fake:
-            fake.join(CHANNEL)
-            settings = load_settings(
-                database_url=url,
-                admins=ADMIN,
-                slack_bot_token=BOT_TOKEN,
-                slack_signing_secret=SIGNING_SECRET,
-                slack_api_url=fake.api_url,
-                language=language,
-                reminder_channel=CHANNEL,
-                export_dir=work / "exports",
-                erasure_journal=work / "erasure-journal.jsonl",
-            )
-            engine = make_engine(url)
-            try:
-                with running_app(settings, engine, fake) as running:
-                    _fill(running)
-                    yield running
-            finally:
-                engine.dispose()
-                if engine_name == "postgresql":
-                    _drop_postgres(url)
+    try:
+        with isolated_app(
+            url, work, channels=(CHANNEL,), language=language, reminder_channel=CHANNEL
+        ) as running:
+            _fill(running)
+            yield running
+    finally:
+        if engine_name == "postgresql":
+            _drop_postgres(url)
 
 
 def _fill(app: RunningApp) -> None:
@@ -340,9 +316,12 @@ def test_every_button_on_the_digest_answers_as_slack_accepts(surfaces: RunningAp
     for action in (FULFIL, EXTEND):
         payload = button_press(app.fake, ADMIN, digest, action)
         assert app.slack.interaction(payload).status == 200
-        view = app.fake.wait_for(
-            "views.open", predicate=lambda c, t=payload["trigger_id"]: c.params["trigger_id"] == t
-        )[0].params["view"]
+        trigger = str(payload["trigger_id"])
+
+        def opened(call: RecordedCall, trigger: str = trigger) -> bool:
+            return bool(call.params["trigger_id"] == trigger)
+
+        view = app.fake.wait_for("views.open", predicate=opened)[0].params["view"]
         submitted = {
             "type": "view_submission",
             "user": {"id": ADMIN},

@@ -238,15 +238,7 @@ def button_press(
     channel, ts = str(posted.answer["channel"]), str(posted.answer["ts"])
     message = fake.message(channel, ts)
     assert message is not None, "the fake never saw that message"
-    element, block_id = find_button(list(message.get("blocks") or []), action_id)
-    action = {
-        "type": element["type"],
-        "action_id": action_id,
-        "block_id": block_id,
-        "text": element.get("text"),
-        "value": element.get("value"),
-        "action_ts": f"{time.time():.6f}",
-    }
+    action = _pressed(list(message.get("blocks") or []), action_id)
     return {
         "type": "block_actions",
         "user": {"id": user_id, "username": fake.user_name(user_id), "team_id": fake.team_id},
@@ -280,7 +272,7 @@ def ephemeral_button_press(
 ) -> dict[str, Any]:
     """The `block_actions` payload Slack sends when the person presses a button on an
     ephemeral reply they were shown (no `message` in it, as Slack keeps none)."""
-    element, block_id = find_button(list(reply.get("blocks") or []), action_id)
+    action = _pressed(list(reply.get("blocks") or []), action_id)
     return {
         "type": "block_actions",
         "user": {"id": user_id, "username": fake.user_name(user_id), "team_id": fake.team_id},
@@ -290,16 +282,20 @@ def ephemeral_button_press(
         "trigger_id": fake.new_trigger_id(),
         "channel": {"id": "D0EPHEMERAL", "name": "directmessage"},
         "response_url": fake.response_url(),
-        "actions": [
-            {
-                "type": element["type"],
-                "action_id": action_id,
-                "block_id": block_id,
-                "text": element.get("text"),
-                "value": element.get("value"),
-                "action_ts": f"{time.time():.6f}",
-            }
-        ],
+        "actions": [action],
+    }
+
+
+def _pressed(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any]:
+    """The `actions` entry Slack sends for a press of the button `action_id` in the blocks."""
+    element, block_id = find_button(blocks, action_id)
+    return {
+        "type": element["type"],
+        "action_id": action_id,
+        "block_id": block_id,
+        "text": element.get("text"),
+        "value": element.get("value"),
+        "action_ts": f"{time.time():.6f}",
     }
 
 
