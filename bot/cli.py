@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -130,7 +132,10 @@ def serve(
 @app.command()
 def socket() -> None:
     """Socket Mode: connect out to Slack with SLACK_APP_TOKEN (no public URL needed)."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    # The websocket-client adapter, not Bolt's built-in one: the built-in client spins a core
+    # and takes a minute to notice a connection closed without a closing handshake, and reads a
+    # refreshed connection only seconds later (docs/ARCHITECTURE.md, "Socket Mode").
+    from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 
     from bot.app import build_application
     from bot.scheduler import build_scheduler
@@ -142,10 +147,20 @@ def socket() -> None:
         application = build_application(settings)
     scheduler = build_scheduler(application.services, settings)
     scheduler.start()
+    handler = SocketModeHandler(application.bolt, settings.slack_app_token)
+    # SIGTERM (a service manager stopping regbot) and Ctrl-C end the wait below, so the commands
+    # already acknowledged finish before the process exits. The wait wakes twice a second: a
+    # signal may reach another thread, and only the main thread runs Python's signal handlers.
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     try:
-        handler = SocketModeHandler(application.bolt, settings.slack_app_token)
-        handler.start()  # type: ignore[no-untyped-call]
+        handler.connect()  # type: ignore[no-untyped-call]
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
     finally:
+        handler.close()  # type: ignore[no-untyped-call]
         scheduler.shutdown(wait=False)
         application.close()
 
