@@ -379,7 +379,8 @@ def test_chat_update_needs_a_message_the_bot_posted(fake: FakeSlack) -> None:
         "message_not_found"
     )
     assert client.chat_update(channel="C1", ts=ts, text="after")["ok"] is True
-    assert fake.message("C1", ts) is not None and fake.message("C1", ts)["text"] == "after"
+    message = fake.message("C1", ts)
+    assert message is not None and message["text"] == "after"
 
 
 def test_a_trigger_id_opens_one_view_within_three_seconds(
