@@ -132,13 +132,9 @@ def serve(
 @app.command()
 def socket() -> None:
     """Socket Mode: connect out to Slack with SLACK_APP_TOKEN (no public URL needed)."""
-    # The websocket-client adapter, not Bolt's built-in one: the built-in client spins a core
-    # and takes a minute to notice a connection closed without a closing handshake, and reads a
-    # refreshed connection only seconds later (docs/ARCHITECTURE.md, "Socket Mode").
-    from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
-
     from bot.app import build_application
     from bot.scheduler import build_scheduler
+    from bot.socket_mode import RegbotSocketModeHandler
 
     settings = settings_or_exit()
     _logging()
@@ -147,7 +143,7 @@ def socket() -> None:
         application = build_application(settings)
     scheduler = build_scheduler(application.services, settings)
     scheduler.start()
-    handler = SocketModeHandler(application.bolt, settings.slack_app_token)
+    handler = RegbotSocketModeHandler(application.bolt, str(settings.slack_app_token))
     # SIGTERM (a service manager stopping regbot) and Ctrl-C end the wait below, so the commands
     # already acknowledged finish before the process exits. The wait wakes twice a second: a
     # signal may reach another thread, and only the main thread runs Python's signal handlers.
