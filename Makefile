@@ -22,8 +22,9 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Four workers on two cores: most of a test's time is waiting on HTTP, databases and processes.
 test: lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 4
 
 format: $(STAMP)
 	$(BIN)/ruff format .

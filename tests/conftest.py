@@ -97,6 +97,12 @@ def _drop_postgres(url: str) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests.support.register_state import CASES
+
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        # An xdist worker: its counts of generated cases go to the controller's summary.
+        workeroutput["cases"] = dict(CASES)
     if "name" in _pg_template:
         admin = create_engine(_pg_template["base"], isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -309,6 +315,14 @@ def module_app(
     """The real app like `app`, but built once per test module and engine."""
     with isolated_app(module_database_url, tmp_path_factory.mktemp("module-app")) as running:
         yield running
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """Add an xdist worker's counts of generated cases to the controller's."""
+    from tests.support.register_state import CASES
+
+    CASES.update(getattr(node, "workeroutput", {}).get("cases", {}))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
