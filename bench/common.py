@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from bot.fake_slack import FORM_CONTENT_TYPE, FakeSlack, command_body, signed_headers  # noqa: E402
+from bot.fake_slack.api import FakeSlack  # noqa: E402
+from bot.fake_slack.wire import FORM_CONTENT_TYPE, command_body, signed_headers  # noqa: E402
 
 WORK = Path(os.environ.get("REGBENCH_DIR", "/tmp/regbench"))  # noqa: S108
 PG_BASE = os.environ.get(

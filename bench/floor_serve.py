@@ -17,7 +17,7 @@ statement at all for a bootstrap admin (`StaffService.check_is_staff`).
 from __future__ import annotations
 
 from bot.cli import main
-from bot.permissions import Permission
+from bot.domain.permissions import Permission
 from bot.services.customers import CustomerService, FindResult
 from bot.services.search import CustomerSummary
 

@@ -28,9 +28,9 @@ from typing import Any
 
 from sqlalchemy import Table, func, insert, select
 
-from bot.business_id import check_digit
-from bot.demo_data import CSV_COLUMNS, EMAIL_DOMAINS
-from bot.text import fold
+from bot.demo.data import CSV_COLUMNS, EMAIL_DOMAINS
+from bot.domain.business_id import check_digit
+from bot.domain.text import fold
 from storage.db import make_engine
 from storage.models import (
     ContactPerson,

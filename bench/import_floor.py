@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from common import WORK, create_database, database_url, drop_database
 from generate import write_customers
 
-from bot import field_history
-from bot.customer_fields import CUSTOMER_FIELDS
-from bot.text import fold
+from bot.domain import field_history
+from bot.domain.customer_fields import CUSTOMER_FIELDS
+from bot.domain.text import fold
 
 BATCH = 2000
 

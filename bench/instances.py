@@ -37,8 +37,8 @@ from sqlalchemy import func, select
 
 from bot.app import build_services
 from bot.config import load_settings
-from bot.fake_slack import FakeSlack
-from bot.permissions import Role
+from bot.domain.permissions import Role
+from bot.fake_slack.api import FakeSlack
 from bot.services.staff import grant_role
 from storage.db import make_engine
 from storage.models import Customer, Notification

@@ -24,7 +24,7 @@ from typing import Any
 from common import PYTHON, WORK, percentile
 from slack_bolt import Respond
 
-from bot.replies import PooledRespond, ReplyPoster
+from handlers.replies import PooledRespond, ReplyPoster
 
 _CATCHER = r"""
 import ssl, sys

@@ -26,9 +26,9 @@ from common import ADMIN, database_exists, database_url
 from find import AGENT
 
 from bot.app import build_services
-from bot.audit_chain import canonical_affixes
 from bot.config import load_settings
-from bot.permissions import PERMISSION_TABLE, Permission
+from bot.domain.audit_chain import canonical_affixes
+from bot.domain.permissions import PERMISSION_TABLE, Permission
 from bot.services import unit
 from bot.services.search import _add_identifier_ways, _Sample, _Statement
 from storage.db import make_engine

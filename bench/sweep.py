@@ -20,7 +20,7 @@ from generate import add_extras
 
 from bot.app import build_services, build_slack_client
 from bot.config import load_settings
-from bot.fake_slack import FakeSlack
+from bot.fake_slack.api import FakeSlack
 from storage.db import make_engine
 
 

@@ -23,12 +23,12 @@ from sqlalchemy import Engine
 
 from bot.config import ConfigError, Settings
 from bot.i18n import Translator
-from bot.replies import ReplyPoster, pooled_replies
 from bot.services import Services
 from bot.services.unit import Clock, ServiceContext, utc_now
 from handlers import register_handlers
 from handlers.common import HandlerDeps
 from handlers.notifications import SlackNotificationSender
+from handlers.replies import ReplyPoster, pooled_replies
 from storage.db import make_engine, make_session_factory, reading_engine, schema_status
 
 logger = logging.getLogger("regbot")

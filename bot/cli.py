@@ -18,8 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from bot.config import ConfigError, ServerOptions, Settings, load_settings
+from bot.domain.permissions import Role
 from bot.i18n import Translator
-from bot.permissions import Role
 from bot.services.errors import DomainError
 
 app = typer.Typer(
@@ -119,7 +119,7 @@ def serve(
     """HTTP mode: POST /slack/events and GET /healthz on gunicorn, a production pre-forking
     WSGI server."""
     from bot.app import check_can_serve
-    from bot.web import run_server
+    from bot.runtime.web import run_server
 
     settings = settings_or_exit()
     _logging()
@@ -133,8 +133,8 @@ def serve(
 def socket() -> None:
     """Socket Mode: connect out to Slack with SLACK_APP_TOKEN (no public URL needed)."""
     from bot.app import build_application
-    from bot.scheduler import build_scheduler
-    from bot.socket_mode import RegbotSocketModeHandler
+    from bot.runtime.scheduler import build_scheduler
+    from handlers.socket_mode import RegbotSocketModeHandler
 
     settings = settings_or_exit()
     _logging()
@@ -172,7 +172,7 @@ def manifest(
     ] = False,
 ) -> None:
     """Print the Slack app manifest (JSON) to paste into Slack: Create app → From a manifest."""
-    from bot.manifest import build_manifest
+    from handlers.manifest import build_manifest
 
     typer.echo(
         json.dumps(build_manifest(url, socket_mode=socket_mode), indent=2, ensure_ascii=False)
@@ -191,7 +191,7 @@ def demo(
     language: Annotated[str, typer.Option(help="fi or en.")] = "en",
 ) -> None:
     """An offline console: slash commands through the real Bolt app on a synthetic register."""
-    from bot.demo import run_lines, start_demo
+    from bot.demo.console import run_lines, start_demo
 
     if language not in ("fi", "en"):
         fail("--language must be fi or en")
@@ -287,7 +287,7 @@ def notice(
     ] = None,
 ) -> None:
     """Print the privacy notice rendered from the settings and the data model."""
-    from bot.notice import notice_as_text
+    from bot.services.notice import notice_as_text
 
     settings = settings_or_exit()
     chosen = language or settings.language
@@ -334,7 +334,7 @@ def backup(
     path: Annotated[Path, typer.Argument(help="Where to write the backup (must not exist).")],
 ) -> None:
     """Back up the register: SQLite online backup, or pg_dump for PostgreSQL."""
-    from bot.backup import BackupError, backup_database
+    from storage.backup import BackupError, backup_database
 
     settings = settings_or_exit()
     try:
@@ -358,7 +358,7 @@ def restore(
     ] = True,
 ) -> None:
     """Restore an SQLite register from a backup (stop regbot first), then re-apply erasures."""
-    from bot.backup import BackupError, restore_database
+    from storage.backup import BackupError, restore_database
 
     settings = settings_or_exit()
     try:

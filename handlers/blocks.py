@@ -12,14 +12,14 @@ import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from bot.contact import display_phone
+from bot.domain.contact import display_phone
+from bot.domain.text import clip, escape_mrkdwn
 from bot.i18n import Translator
 from bot.services.audit import AuditListing
 from bot.services.customers import CustomerCard, FindResult, History
 from bot.services.staff import StaffEntry
 from bot.services.stats import RegisterStats
 from bot.services.usage import UsageSummary
-from bot.text import clip, escape_mrkdwn
 
 Block = dict[str, Any]
 Message = dict[str, Any]

@@ -10,13 +10,13 @@ import zoneinfo
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.correspondence import CHANNELS, DIRECTIONS, MAX_SUMMARY, is_slack_permalink
+from bot.domain.correspondence import CHANNELS, DIRECTIONS, MAX_SUMMARY, is_slack_permalink
+from bot.domain.text import clip
 from bot.i18n import Translator
 from bot.services.comms import CorrespondenceEntry, CorrespondenceListing, Logged
 from bot.services.customers import FindResult
 from bot.services.home import HomeOverview
 from bot.services.search import CustomerSummary
-from bot.text import clip
 from handlers.blocks import (
     MAX_MESSAGE_BLOCKS,
     MAX_MODAL_BLOCKS,

@@ -11,11 +11,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.i18n import Translator
-from bot.notice import notice_title, render_notice
 from bot.services.consents import ConsentChange, DisclosureRecord
 from bot.services.erasure import ErasurePreview, ErasureReport
 from bot.services.errors import DomainError
 from bot.services.export import ExportResult
+from bot.services.notice import notice_title, render_notice
 from handlers.blocks import (
     SUBCOMMAND_USAGE,
     Block,

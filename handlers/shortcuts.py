@@ -10,8 +10,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.correspondence import check_form, is_slack_permalink
-from bot.customer_fields import FieldError
+from bot.domain.correspondence import check_form, is_slack_permalink
+from bot.domain.customer_fields import FieldError
 from bot.services.comms import LogRequest
 from bot.services.errors import DomainError, InvalidInput
 from handlers.blocks import modal_notice, text_message

@@ -19,9 +19,9 @@ from sqlalchemy.engine import make_url
 
 from bot.app import Application, build_application, build_services
 from bot.config import Settings, load_settings
-from bot.fake_slack import FakeSlack
+from bot.fake_slack.api import FakeSlack
+from bot.runtime.web import RegbotWsgi
 from bot.services import Services
-from bot.web import RegbotWsgi
 from storage.db import make_engine, upgrade
 from tests.support.slack_client import SignedSlackClient
 

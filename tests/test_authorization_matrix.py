@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.fake_slack import RESPONSE_URL_METHOD, picked_user
+from bot.domain.permissions import PERMISSION_TABLE, Permission, Role, allows
+from bot.fake_slack.api import RESPONSE_URL_METHOD
+from bot.fake_slack.wire import picked_user
 from bot.i18n import Translator
-from bot.permissions import PERMISSION_TABLE, Permission, Role, allows
 from handlers import customers as customer_handlers
 from handlers import rights as rights_handlers
 from handlers import shortcuts as shortcut_handlers

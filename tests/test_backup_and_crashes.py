@@ -21,10 +21,10 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
-from bot.fake_slack import FakeSlack
-from bot.faults import CRASH_ENV, CRASH_EXIT_CODE
+from bot.fake_slack.api import FakeSlack
 from bot.services import Services
 from bot.services.erasure import ErasureService
+from bot.services.faults import CRASH_ENV, CRASH_EXIT_CODE
 from bot.services.unit import ServiceContext
 from storage.models import Customer, Notification
 from tests.conftest import ADMIN, BOT_TOKEN, SIGNING_SECRET, message_text
@@ -186,7 +186,7 @@ def test_a_crash_mid_erasure_leaves_nothing_half_erased_and_the_journal_finishes
 def test_a_crash_mid_sweep_loses_no_reminder_and_the_rerun_sends_each_once(
     tmp_path: Path, services: Services, database_url: str
 ) -> None:
-    from bot.permissions import Role
+    from bot.domain.permissions import Role
     from bot.services.staff import grant_role
 
     with services.context.transaction("test") as tx:
@@ -243,7 +243,7 @@ def test_a_crash_mid_sweep_loses_no_reminder_and_the_rerun_sends_each_once(
 def test_a_crash_mid_import_writes_nothing_and_the_rerun_imports_each_row_once(
     tmp_path: Path, services: Services, database_url: str
 ) -> None:
-    from bot.demo_data import generate_customers, write_customers_csv
+    from bot.demo.data import generate_customers, write_customers_csv
 
     rows = generate_customers(2500, seed=11)
     csv_path = tmp_path / "customers.csv"

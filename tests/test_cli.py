@@ -16,7 +16,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
-from bot.fake_slack import FakeSlack
+from bot.fake_slack.api import FakeSlack
 from bot.services import Services
 from storage.db import make_engine
 from tests.conftest import ADMIN, BOT_TOKEN, SIGNING_SECRET, message_text

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.fake_slack import FakeSlack
-from bot.permissions import Role
+from bot.domain.permissions import Role
+from bot.fake_slack.api import FakeSlack
 from bot.services import Services
 from bot.services.staff import grant_role
 from storage.models import Customer, FieldChange, Notification

@@ -17,7 +17,8 @@ from sqlalchemy import select
 
 from bot.cli import QUIET_LOGGERS, _logging
 from bot.config import Settings
-from bot.fake_slack import FakeSlack, picked_user
+from bot.fake_slack.api import FakeSlack
+from bot.fake_slack.wire import picked_user
 from storage.models import ServiceUser
 from tests.conftest import ADMIN, BOT_TOKEN, SIGNING_SECRET, RunningApp
 

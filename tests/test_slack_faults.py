@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, delete, func, select
 
 from bot.config import Settings
-from bot.fake_slack import FakeSlack
+from bot.fake_slack.api import FakeSlack
 from storage.models import Correspondence, Customer, Notification
 from tests.conftest import ADMIN, RunningApp, running_app
 

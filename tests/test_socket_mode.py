@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
-from bot.fake_slack import RESPONSE_URL_METHOD, FakeSlack
+from bot.fake_slack.api import RESPONSE_URL_METHOD, FakeSlack
 from handlers.request_blocks import OPEN, REQUEST_BLOCK_PREFIX
 from storage.db import make_engine
 from storage.models import Customer, DataSubjectRequest

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot.app import build_application
 from bot.config import Settings
-from bot.web import RegbotWsgi
+from bot.runtime.web import RegbotWsgi
 from storage.models import UsageEvent
 from tests.conftest import ADMIN, RunningApp
 

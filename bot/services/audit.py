@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.audit_chain import ChainReport, Link, verify_chain
-from bot.permissions import Permission
+from bot.domain.audit_chain import ChainReport, Link, verify_chain
+from bot.domain.permissions import Permission
 from bot.services.customers import find_customer
 from bot.services.unit import ServiceContext
 from storage.models import AuditEvent, AuditHead

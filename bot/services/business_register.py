@@ -20,11 +20,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.business_id import InvalidBusinessId, canonical_business_id
+from bot.domain.business_id import InvalidBusinessId, canonical_business_id
+from bot.domain.enums import CustomerKind, CustomerStatus, Source
 from bot.services.customers import apply_customer_changes
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.unit import ServiceContext, Tx
-from storage.models import Customer, CustomerKind, CustomerStatus, Source
+from storage.models import Customer
 
 REGISTER_ACTOR = "business_register"
 MAIN_NAME = "1"  # names[].type: 1 = the company's name, 2 = parallel name, 3 = auxiliary name

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bot.correspondence import clean_entry
-from bot.permissions import Permission
+from bot.domain.correspondence import clean_entry
+from bot.domain.enums import CustomerStatus
+from bot.domain.permissions import Permission
 from bot.services.customers import find_customer
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.unit import ServiceContext
-from storage.models import Correspondence, CustomerStatus
+from storage.models import Correspondence
 
 DEFAULT_LIST = 10
 MAX_LIST = 50

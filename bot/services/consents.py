@@ -8,12 +8,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.permissions import Permission
+from bot.domain.enums import CustomerStatus
+from bot.domain.permissions import Permission
+from bot.domain.transfers import inside_eea, normalise_country
 from bot.services.customers import find_customer
 from bot.services.errors import DomainError
 from bot.services.unit import ServiceContext, Tx
-from bot.transfers import inside_eea, normalise_country
-from storage.models import Consent, Customer, CustomerStatus, Disclosure
+from storage.models import Consent, Customer, Disclosure
 
 BUILTIN_PURPOSES = ("partner_disclosure", "non_eea_transfer", "additional_data")
 PARTNER_DISCLOSURE, NON_EEA_TRANSFER = BUILTIN_PURPOSES[0], BUILTIN_PURPOSES[1]

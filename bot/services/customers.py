@@ -12,17 +12,19 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import field_history
-from bot.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
-from bot.customer_fields import (
+from bot.domain import field_history
+from bot.domain.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
+from bot.domain.customer_fields import (
     CUSTOMER_FIELDS,
     FieldError,
     clean_contact_fields,
     clean_customer_fields,
     clean_service_user_fields,
 )
-from bot.passwords import hash_password, is_importable_hash, needs_rehash, verify_password
-from bot.permissions import Permission, allows
+from bot.domain.enums import CustomerStatus, Source
+from bot.domain.passwords import hash_password, is_importable_hash, needs_rehash, verify_password
+from bot.domain.permissions import Permission, allows
+from bot.domain.text import fold
 from bot.services.errors import DomainError, InvalidInput, NotFound
 from bot.services.search import (
     FIND_COUNT_CAP,
@@ -33,17 +35,14 @@ from bot.services.search import (
 )
 from bot.services.unit import SYSTEM_ACTOR, ServiceContext, Tx
 from bot.services.usage import UsageSummary, usage_summary
-from bot.text import fold
 from storage.models import (
     BillingProfile,
     Consent,
     ContactPerson,
     Customer,
-    CustomerStatus,
     FieldChange,
     Invoice,
     ServiceUser,
-    Source,
 )
 
 HISTORY_LIMIT = 200

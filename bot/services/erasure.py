@@ -13,28 +13,27 @@ from typing import Any
 
 from sqlalchemy import Executable, delete, func, select, update
 
-from bot import erasure_journal as journal
-from bot import field_history
-from bot.faults import crash_point
-from bot.permissions import Permission
-from bot.retention import INVOICE_RULE, retained_until
+from bot.domain import field_history
+from bot.domain.enums import CustomerStatus, RequestType
+from bot.domain.permissions import Permission
+from bot.domain.retention import INVOICE_RULE, retained_until
 from bot.services.customers import find_customer, history_entry_count
 from bot.services.errors import DomainError
+from bot.services.faults import crash_point
 from bot.services.requests import add_event, linked_request, request_label
 from bot.services.unit import ServiceContext, Tx
+from storage import erasure_journal as journal
 from storage.models import (
     BillingProfile,
     Consent,
     ContactPerson,
     Correspondence,
     Customer,
-    CustomerStatus,
     DataSubjectRequest,
     Disclosure,
     FieldChange,
     Invoice,
     RequestEvent,
-    RequestType,
     ServiceUser,
     UsageEvent,
 )

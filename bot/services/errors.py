@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.customer_fields import FieldError
+from bot.domain.customer_fields import FieldError
 
 
 class DomainError(Exception):

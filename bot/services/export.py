@@ -22,8 +22,9 @@ from typing import IO, Any, cast
 from sqlalchemy import Date, Select, String, select, type_coerce
 from sqlalchemy.orm import Session
 
-from bot import field_history
-from bot.permissions import Permission
+from bot.domain import field_history
+from bot.domain.enums import RequestType
+from bot.domain.permissions import Permission
 from bot.services.customers import find_customer
 from bot.services.requests import add_event, linked_request, request_label
 from bot.services.unit import ServiceContext, Tx
@@ -39,7 +40,6 @@ from storage.models import (
     FieldChange,
     Invoice,
     RequestEvent,
-    RequestType,
     ServiceUser,
     UsageEvent,
     UtcDateTime,

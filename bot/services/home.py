@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bot.permissions import Permission, Role, allows
+from bot.domain.permissions import Permission, Role, allows
 from bot.services.search import CustomerSummary
 from bot.services.unit import ServiceContext
 from storage.models import AuditEvent, AuditHead, Customer

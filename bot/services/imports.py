@@ -23,10 +23,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from bot import field_history
-from bot.customer_fields import FieldError
-from bot.faults import crash_point
-from bot.import_rows import (
+from bot.domain import field_history
+from bot.domain.customer_fields import FieldError
+from bot.domain.enums import CustomerStatus, Source
+from bot.domain.import_rows import (
     CUSTOMER_VALUES,
     IMPORT_COLUMNS,
     NUMBER_COLUMN,
@@ -44,8 +44,9 @@ from bot.import_rows import (
 )
 from bot.services.customers import apply_customer_changes
 from bot.services.errors import DomainError, InvalidInput
+from bot.services.faults import crash_point
 from bot.services.unit import ServiceContext, Tx
-from storage.models import Counter, Customer, CustomerStatus, Source
+from storage.models import Counter, Customer
 from storage.raw import bound_time, driver_run
 
 BATCH_SIZE = 2000

@@ -20,10 +20,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from bot.faults import crash_point
+from bot.domain.enums import NotificationStatus
+from bot.services.faults import crash_point
 from bot.services.requests import OPEN_STATUSES, RequestSummary, summaries
 from bot.services.unit import SYSTEM_ACTOR, ServiceContext, Tx
-from storage.models import DataSubjectRequest, Notification, NotificationStatus
+from storage.models import DataSubjectRequest, Notification
 
 logger = logging.getLogger("regbot.reminders")
 

@@ -9,23 +9,15 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bot.deadlines import days_left, due_date, extended_due_date
-from bot.passwords import hash_password, verify_password
-from bot.permissions import Permission, allows
+from bot.domain.deadlines import days_left, due_date, extended_due_date
+from bot.domain.enums import Channel, RequestStatus, RequestType, Source
+from bot.domain.passwords import hash_password, verify_password
+from bot.domain.permissions import Permission, allows
+from bot.domain.text import clip
 from bot.services.customers import apply_opt_out, find_customer
 from bot.services.errors import DomainError, NotFound
 from bot.services.unit import ServiceContext, Tx
-from bot.text import clip
-from storage.models import (
-    Channel,
-    Customer,
-    DataSubjectRequest,
-    Notification,
-    RequestEvent,
-    RequestStatus,
-    RequestType,
-    Source,
-)
+from storage.models import Customer, DataSubjectRequest, Notification, RequestEvent
 
 OPEN_STATUSES = (
     RequestStatus.RECEIVED.value,

@@ -42,12 +42,12 @@ from typing import cast
 
 from sqlalchemy.exc import DBAPIError
 
-from bot.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
-from bot.contact import phone_or_none
-from bot.customer_fields import USERNAME
+from bot.domain.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
+from bot.domain.contact import phone_or_none
+from bot.domain.customer_fields import USERNAME
+from bot.domain.enums import CustomerStatus
+from bot.domain.text import fold
 from bot.services.unit import Look
-from bot.text import fold
-from storage.models import CustomerStatus
 
 logger = logging.getLogger("regbot.search")
 

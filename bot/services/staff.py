@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from bot.permissions import Permission, Role
+from bot.domain.permissions import Permission, Role
 from bot.services.errors import DomainError
 from bot.services.unit import ServiceContext, Tx
 from storage.models import StaffMember

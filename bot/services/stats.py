@@ -6,16 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bot.permissions import Permission
+from bot.domain.enums import RequestStatus
+from bot.domain.permissions import Permission
 from bot.services.unit import ServiceContext
-from storage.models import (
-    AuditEvent,
-    Correspondence,
-    Customer,
-    DataSubjectRequest,
-    RequestStatus,
-    StaffMember,
-)
+from storage.models import AuditEvent, Correspondence, Customer, DataSubjectRequest, StaffMember
 
 OPEN_STATUSES = (
     RequestStatus.RECEIVED.value,

@@ -14,9 +14,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.util import identity_key
 
-from bot.audit_chain import canonical_affixes, chain_links
 from bot.config import Settings
-from bot.permissions import PERMISSION_TABLE, Permission, Role, allows
+from bot.domain.audit_chain import canonical_affixes, chain_links
+from bot.domain.permissions import PERMISSION_TABLE, Permission, Role, allows
 from bot.services.errors import DomainError, NotStaff, PermissionRefused
 from storage.db import Checkpoint, checkpoint_wal
 from storage.models import AuditHead, Counter, FieldChange, StaffMember

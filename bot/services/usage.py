@@ -19,9 +19,10 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.domain.enums import UsageKind
 from bot.services.errors import DomainError
 from bot.services.unit import ServiceContext, Tx
-from storage.models import ServiceUser, UsageEvent, UsageKind
+from storage.models import ServiceUser, UsageEvent
 
 USAGE_KINDS: tuple[str, ...] = tuple(k.value for k in UsageKind)
 EVENT_FIELDS = frozenset({"at", "username", "kind", "ip", "detail"})

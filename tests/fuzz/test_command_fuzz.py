@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.fake_slack import picked_channel, picked_user
+from bot.fake_slack.wire import picked_channel, picked_user
 from bot.i18n import Translator
 from tests.conftest import ADMIN, RunningApp
 from tests.support.register_state import changed_tables, count_case, send, snapshot

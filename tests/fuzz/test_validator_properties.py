@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
-from bot.contact import (
+from bot.domain.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
+from bot.domain.contact import (
     InvalidEmail,
     InvalidPhone,
     canonical_email,
@@ -19,8 +19,8 @@ from bot.contact import (
     display_phone,
     phone_or_none,
 )
-from bot.correspondence import clean_recording_uri, parse_occurred_at
-from bot.customer_fields import (
+from bot.domain.correspondence import clean_recording_uri, parse_occurred_at
+from bot.domain.customer_fields import (
     CONTACT_FIELDS,
     CUSTOMER_UPDATE_FIELDS,
     SERVICE_USER_FIELDS,

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from bot.fake_slack import picked_user
-from bot.permissions import Role
+from bot.domain.permissions import Role
+from bot.fake_slack.wire import picked_user
 from bot.services.comms import LogRequest
 from storage.models import AuditEvent, Correspondence, Customer
 from tests.conftest import ADMIN, RunningApp

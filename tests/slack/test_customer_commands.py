@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.fake_slack import picked_user
-from bot.permissions import Role
+from bot.domain.permissions import Role
+from bot.fake_slack.wire import picked_user
 from storage.models import AuditEvent, Customer, FieldChange
 from tests.conftest import ADMIN, RunningApp
 

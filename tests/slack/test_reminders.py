@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from bot.app import build_services, build_slack_client
 from bot.cli import app as cli
 from bot.config import Settings
-from bot.fake_slack import FakeSlack, RecordedCall
-from bot.permissions import Role
+from bot.domain.permissions import Role
+from bot.fake_slack.api import FakeSlack, RecordedCall
 from bot.services import Services
 from storage.models import Notification
 from tests.conftest import ADMIN, RunningApp, message_text

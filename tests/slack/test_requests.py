@@ -7,8 +7,8 @@ import re
 
 from sqlalchemy import func, select
 
-from bot.fake_slack import picked_user
-from bot.permissions import Role
+from bot.domain.permissions import Role
+from bot.fake_slack.wire import picked_user
 from storage.models import DataSubjectRequest, RequestEvent
 from tests.conftest import ADMIN, RunningApp
 
@@ -133,7 +133,7 @@ def test_extension_moves_the_due_date_to_three_months_once_with_a_reason(app: Ru
     assert "Give a reason" in app.reply_text("/dsr", "extend DSR-1")
     reply = app.reply_text("/dsr", "extend DSR-1 the request covers ten years of records")
     assert "extended; new due date" in reply
-    from bot.deadlines import extended_due_date
+    from bot.domain.deadlines import extended_due_date
 
     assert extended_due_date(today).isoformat() in reply
     assert "only once" in app.reply_text("/dsr", "extend DSR-1 again")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app as cli
-from bot.fake_slack import picked_user
+from bot.fake_slack.wire import picked_user
 from storage.models import Customer, Disclosure, Invoice, UsageEvent
 from tests.conftest import ADMIN, RunningApp, message_text
 

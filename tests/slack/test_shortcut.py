@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.fake_slack import RESPONSE_URL_METHOD, picked_user
-from bot.permissions import Role
+from bot.domain.permissions import Role
+from bot.fake_slack.api import RESPONSE_URL_METHOD
+from bot.fake_slack.wire import picked_user
 from storage.models import AuditEvent, Correspondence
 from tests.conftest import ADMIN, RunningApp
 

@@ -18,8 +18,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.fake_slack import RESPONSE_URL_METHOD, RecordedCall, picked_user
-from bot.permissions import Role
+from bot.domain.permissions import Role
+from bot.fake_slack.api import RESPONSE_URL_METHOD, RecordedCall
+from bot.fake_slack.wire import picked_user
 from bot.services.comms import LogRequest
 from bot.services.staff import grant_role
 from handlers.comms_blocks import CUSTOMER_ACTION, LOG_MODAL_CALLBACK

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.business_id import check_digit
+from bot.domain.business_id import check_digit
 from bot.services import Services
 from bot.services.business_register import (
     city_for,

@@ -147,8 +147,8 @@ def test_concurrent_creates_get_unique_numbers_and_keep_the_chain_intact(
 def test_an_erased_style_number_is_never_reused_after_an_imported_high_number(
     services: Services,
 ) -> None:
+    from bot.domain.enums import Source
     from bot.services.customers import create_customer
-    from storage.models import Source
 
     with services.context.transaction("import") as tx:
         create_customer(tx, {"name": "Vanha"}, source=Source.IMPORT, number=20000)

@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.business_id import canonical_business_id, check_digit
-from bot.contact import canonical_phone
-from bot.demo_data import generate_customers, seed_demo_register, write_customers_csv
-from bot.import_rows import parse, parse_unquoted
+from bot.demo.data import generate_customers, seed_demo_register, write_customers_csv
+from bot.domain.business_id import canonical_business_id, check_digit
+from bot.domain.contact import canonical_phone
+from bot.domain.import_rows import parse, parse_unquoted
 from bot.services import Services, imports
 from bot.services.customers import CustomerService
 from bot.services.errors import DomainError

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.permissions import Permission
+from bot.domain.permissions import Permission
 from bot.services import Services
 from bot.services.errors import NotStaff, PermissionRefused
 from storage.db import make_engine, turn_file_for

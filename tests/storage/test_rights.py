@@ -9,7 +9,7 @@ import stat
 import pytest
 from sqlalchemy import Engine, select, text
 
-from bot.retention import INVOICE_RULE, retained_until
+from bot.domain.retention import INVOICE_RULE, retained_until
 from bot.services import Services
 from bot.services.consents import ConsentService
 from bot.services.erasure import ErasureService

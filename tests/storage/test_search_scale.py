@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from bot.demo_data import write_customers_csv
+from bot.demo.data import write_customers_csv
+from bot.domain.text import fold
 from bot.i18n import Translator
 from bot.services import Services, search
 from bot.services.errors import DomainError
 from bot.services.search import FIND_COUNT_CAP, FIND_MAX_WORDS
-from bot.text import fold
 from handlers.blocks import find_message
 from tests.conftest import ADMIN
 

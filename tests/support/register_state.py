@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, MetaData, select
 
-from bot.fake_slack import RESPONSE_URL_METHOD
+from bot.fake_slack.api import RESPONSE_URL_METHOD
 from storage.models import Base
 from tests.conftest import RunningApp, message_text
 

@@ -17,12 +17,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.fake_slack import (
+from bot.fake_slack.api import RESPONSE_URL_METHOD, FakeSlack, RecordedCall
+from bot.fake_slack.limits import Refusal, message_refusal, options_refusal, view_ack_refusal
+from bot.fake_slack.wire import (
     FORM_CONTENT_TYPE,
     JSON_CONTENT_TYPE,
-    RESPONSE_URL_METHOD,
-    FakeSlack,
-    RecordedCall,
     as_slack_sends,
     command_body,
     event_body,
@@ -31,7 +30,6 @@ from bot.fake_slack import (
     signed_headers,
     url_verification_body,
 )
-from bot.slack_limits import Refusal, message_refusal, options_refusal, view_ack_refusal
 
 # Without a FakeSlack, commands still need a response_url; nothing listens on the discard port.
 _UNREACHABLE_RESPONSE_URL = "http://127.0.0.1:9/response/unused"

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
-from bot.fake_slack import as_slack_sends, command_body, event_body
+from bot.fake_slack.wire import as_slack_sends, command_body, event_body
 
 APP_ID = "A0DEMO"
 _T = TypeVar("_T")

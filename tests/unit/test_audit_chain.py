@@ -8,7 +8,7 @@ import zoneinfo
 
 import pytest
 
-from bot.audit_chain import GENESIS_HASH, Link, chain_links, link_hash, verify_chain
+from bot.domain.audit_chain import GENESIS_HASH, Link, chain_links, link_hash, verify_chain
 
 START = dt.datetime(2025, 3, 1, 8, 0, tzinfo=dt.UTC)
 LENGTH = 6

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.business_id import (
+from bot.domain.business_id import (
     InvalidBusinessId,
     canonical_business_id,
     check_digit,

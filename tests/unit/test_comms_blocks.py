@@ -7,8 +7,8 @@ import json
 import zoneinfo
 from typing import Any
 
+from bot.domain.permissions import Role
 from bot.i18n import Translator
-from bot.permissions import Role
 from bot.services.comms import CorrespondenceEntry, CorrespondenceListing
 from bot.services.customers import FindResult
 from bot.services.home import HomeOverview

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.contact import (
+from bot.domain.contact import (
     InvalidEmail,
     InvalidPhone,
     canonical_email,

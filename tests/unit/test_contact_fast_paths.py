@@ -12,7 +12,7 @@ from faker import Faker
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.contact import _fast_email, _fast_phone, canonical_email, canonical_phone
+from bot.domain.contact import _fast_email, _fast_phone, canonical_email, canonical_phone
 
 EXAMPLES = settings(max_examples=400, deadline=None, database=None)
 

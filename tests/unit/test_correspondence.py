@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.correspondence import (
+from bot.domain.correspondence import (
     CHANNELS,
     MAX_SUBJECT,
     MAX_SUMMARY,

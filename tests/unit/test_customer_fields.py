@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.customer_fields import (
+from bot.domain.customer_fields import (
     CUSTOMER_FIELDS,
     MAX_LENGTHS,
     FieldError,

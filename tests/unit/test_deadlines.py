@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.deadlines import due_date, extended_due_date, is_working_day, months_after
+from bot.domain.deadlines import due_date, extended_due_date, is_working_day, months_after
 
 D = dt.date.fromisoformat
 

@@ -20,9 +20,8 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from bot.fake_slack import (
-    RESPONSE_URL_METHOD,
-    FakeSlack,
+from bot.fake_slack.api import RESPONSE_URL_METHOD, FakeSlack
+from bot.fake_slack.wire import (
     as_slack_sends,
     command_body,
     event_body,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.customer_fields import CUSTOMER_FIELDS, KINDS, LANGUAGES
+from bot.domain.customer_fields import CUSTOMER_FIELDS, KINDS, LANGUAGES
 from bot.i18n import CATALOGS, Translator, en, fi
 
 ROOT = Path(__file__).resolve().parents[2]

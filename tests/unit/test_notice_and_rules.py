@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import load_settings
-from bot.notice import TABLE_CATEGORIES, category_fields, notice_as_text
-from bot.retention import INVOICE_RULE, RULES, financial_year_end, retained_until
-from bot.transfers import EEA, inside_eea
+from bot.domain.retention import INVOICE_RULE, RULES, financial_year_end, retained_until
+from bot.domain.transfers import EEA, inside_eea
+from bot.services.notice import TABLE_CATEGORIES, category_fields, notice_as_text
 from storage.models import Base
 
 D = dt.date.fromisoformat

@@ -8,7 +8,7 @@ import hashlib
 import argon2
 import pytest
 
-from bot.passwords import (
+from bot.domain.passwords import (
     Verification,
     hash_password,
     is_argon2_hash,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.permissions import PERMISSION_TABLE, Permission, Role, allows, permissions_of
+from bot.domain.permissions import PERMISSION_TABLE, Permission, Role, allows, permissions_of
 
 # Copied from SPEC §3 as written there; the test reads the ticks.
 SPEC_TABLE = """

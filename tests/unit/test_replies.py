@@ -14,7 +14,7 @@ import pytest
 import urllib3
 from slack_sdk.models.blocks import SectionBlock
 
-from bot.replies import PooledRespond, ReplyPoster
+from handlers.replies import PooledRespond, ReplyPoster
 
 
 class _Catcher:

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.fake_slack.limits import message_refusal
 from bot.i18n import Translator
 from bot.services.reminders import OutgoingNotification
 from bot.services.requests import HomeRequests, RequestSummary
-from bot.slack_limits import message_refusal
 from handlers.request_blocks import home_request_blocks, notification_message
 
 TODAY = dt.date(2026, 12, 8)

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine
 
 from bot.app import build_services
 from bot.config import load_settings
-from bot.scheduler import DELIVERY_INTERVAL_SECONDS, build_scheduler
+from bot.runtime.scheduler import DELIVERY_INTERVAL_SECONDS, build_scheduler
 from bot.services import search
 from bot.services.search import SAMPLE_KEEPER_SECONDS
 from storage.db import make_engine, upgrade

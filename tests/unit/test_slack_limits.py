@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.slack_limits import message_refusal, options_refusal, view_ack_refusal, view_refusal
+from bot.fake_slack.limits import message_refusal, options_refusal, view_ack_refusal, view_refusal
 
 
 def section(text: str, block_id: str | None = None) -> dict[str, Any]:

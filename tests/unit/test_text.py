@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.text import clip, escape_mrkdwn, fold
+from bot.domain.text import clip, escape_mrkdwn, fold
 
 
 def unescape_mrkdwn(text: str) -> str:

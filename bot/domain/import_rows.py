@@ -14,9 +14,9 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
-from bot import field_history
-from bot.customer_fields import CUSTOMER_FIELDS, clean_customer_fields
-from bot.text import fold
+from bot.domain import field_history
+from bot.domain.customer_fields import CUSTOMER_FIELDS, clean_customer_fields
+from bot.domain.text import fold
 
 NUMBER_COLUMN = "customer_number"
 IMPORT_COLUMNS = (*CUSTOMER_FIELDS, NUMBER_COLUMN)

@@ -165,7 +165,7 @@ def run_server(settings: Settings, options: ServerOptions) -> None:
     from gunicorn.app.base import BaseApplication
 
     from bot.app import build_application
-    from bot.scheduler import build_scheduler
+    from bot.runtime.scheduler import build_scheduler
 
     running: list[tuple[Application, Any]] = []
 

@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from bot.business_id import InvalidBusinessId, canonical_business_id
-from bot.contact import InvalidEmail, InvalidPhone, canonical_email, canonical_phone
+from bot.domain.business_id import InvalidBusinessId, canonical_business_id
+from bot.domain.contact import InvalidEmail, InvalidPhone, canonical_email, canonical_phone
 
 KINDS = ("company", "person")
 LANGUAGES = ("fi", "sv", "en")

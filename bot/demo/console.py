@@ -19,18 +19,10 @@ from slack_bolt.request import BoltRequest
 
 from bot.app import Application, build_application, build_services
 from bot.config import load_settings
-from bot.demo_data import seed_demo_register
-from bot.fake_slack import (
-    ANY_METHOD,
-    RESPONSE_URL_METHOD,
-    FakeSlack,
-    RecordedCall,
-    as_slack_sends,
-    command_body,
-    picked_user,
-    signed_headers,
-)
-from bot.render_text import render_message, render_view
+from bot.demo.data import seed_demo_register
+from bot.demo.render_text import render_message, render_view
+from bot.fake_slack.api import ANY_METHOD, RESPONSE_URL_METHOD, FakeSlack, RecordedCall
+from bot.fake_slack.wire import as_slack_sends, command_body, picked_user, signed_headers
 from storage.db import make_engine, upgrade
 
 DEMO_ADMIN = "UDEMOADMIN"

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.permissions import PERMISSION_TABLE, Role
-from bot.retention import INVOICE_RULE
-from storage.models import Base, Source
+from bot.domain.enums import Source
+from bot.domain.permissions import PERMISSION_TABLE, Role
+from bot.domain.retention import INVOICE_RULE
+from storage.models import Base
 
 # Columns that are mechanics, not information about anyone.
 INTERNAL_COLUMNS = frozenset(

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from bot.customer_fields import FieldError
-from storage.models import Channel, Direction
+from bot.domain.customer_fields import FieldError
+from bot.domain.enums import Channel, Direction
 
 CHANNELS: tuple[str, ...] = tuple(c.value for c in Channel)
 DIRECTIONS: tuple[str, ...] = tuple(d.value for d in Direction)

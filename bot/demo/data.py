@@ -16,13 +16,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.business_id import check_digit
-from bot.customer_fields import clean_contact_fields
+from bot.domain.business_id import check_digit
+from bot.domain.customer_fields import clean_contact_fields
+from bot.domain.enums import CustomerKind, Source
+from bot.domain.text import fold
 from bot.services.customers import add_contact_person, create_customer
 from bot.services.errors import InvalidInput
 from bot.services.unit import ServiceContext, Tx
-from bot.text import fold
-from storage.models import Contract, Customer, CustomerKind, Source
+from storage.models import Contract, Customer
 
 DEMO_ACTOR = "demo"
 CSV_COLUMNS = (

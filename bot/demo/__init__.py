@@ -1,0 +1,1 @@
+"""`regbot demo`: the offline console, its synthetic register and its text rendering."""

@@ -1,0 +1,1 @@
+"""What runs the app: the web server of `regbot serve` and the scheduler of its jobs."""
