@@ -26,7 +26,7 @@ from bot.i18n import Translator
 from bot.services import Services
 from bot.services.unit import Clock, ServiceContext, utc_now
 from handlers import register_handlers
-from handlers.common import HandlerDeps
+from handlers.listening import HandlerDeps
 from handlers.notifications import SlackNotificationSender
 from handlers.replies import ReplyPoster, pooled_replies
 from storage.db import make_engine, make_session_factory, reading_engine, schema_status

@@ -1,219 +1,169 @@
-"""`/customer`: find, show, new, set, history, contact add, user add, optout (+ their modals)."""
+"""`/customer`: find, show, new, set, history, contact add, user add, optout, and the customer
+form (SPEC §4.1–4.2). Plain functions of a `Call`; `handlers.routes` routes to them."""
 
 from __future__ import annotations
 
-import functools
-import logging
-from collections.abc import Callable
+from collections.abc import Mapping
 from typing import Any
 
-from slack_bolt import Ack, App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-
 from bot.services.errors import DomainError, InvalidInput
-from handlers import rights
-from handlers.blocks import (
+from handlers.blocks.common import Message, esc, text_message
+from handlers.blocks.customers import (
     CUSTOMER_MODAL_FIELDS,
-    SUBCOMMAND_USAGE,
-    Message,
     card_message,
     customer_modal,
-    esc,
     find_message,
     history_message,
-    modal_notice,
     modal_values,
-    text_message,
 )
-from handlers.common import HandlerDeps, Respond, answer_command
+from handlers.listening import Call, notice_view, open_modal
 from handlers.parsing import ParseError, parse_arguments, words
-
-logger = logging.getLogger("regbot.handlers.customers")
 
 NEW_CALLBACK = "customer_new"
 SET_CALLBACK = "customer_set"
 _MODAL_BLOCKS = {name for name, _, _ in CUSTOMER_MODAL_FIELDS} | {"kind", "language"}
 
 
-def register(app: App, deps: HandlerDeps) -> None:
-    """Attach the /customer command and its modals to the Bolt app."""
-    services, t, tz = deps.services, deps.t, deps.settings.tz
+def _one_ref(call: Call) -> str:
+    args = parse_arguments(call.text)
+    if len(args.positional) != 1 or args.options:
+        raise ParseError("parse.expected_ref")
+    return args.positional[0]
 
-    def one_ref(rest: str, sub: str) -> str:
-        args = parse_arguments(rest)
-        if len(args.positional) != 1 or args.options:
-            raise ParseError("parse.expected_ref", usage=SUBCOMMAND_USAGE[f"/customer {sub}"])
-        return args.positional[0]
 
-    def find(user: str, rest: str, _body: dict[str, Any], _client: WebClient) -> Message:
-        query = " ".join(words(rest))
-        if not query:
-            raise ParseError("parse.find_empty")
-        return find_message(t, query, services.customers.find(user, query))
+def find(call: Call) -> Message:
+    """/customer find TEXT"""
+    query = " ".join(words(call.text))
+    if not query:
+        raise ParseError("parse.find_empty")
+    return find_message(call.t, query, call.services.customers.find(call.user, query))
 
-    def show(user: str, rest: str, _body: dict[str, Any], _client: WebClient) -> Message:
-        return card_message(t, services.customers.show(user, one_ref(rest, "show")), tz)
 
-    def history(user: str, rest: str, _body: dict[str, Any], _client: WebClient) -> Message:
-        return history_message(t, services.customers.history(user, one_ref(rest, "history")), tz)
+def show(call: Call) -> Message:
+    """/customer show REF"""
+    return card_message(call.t, call.services.customers.show(call.user, _one_ref(call)), call.tz)
 
-    def new(user: str, rest: str, body: dict[str, Any], client: WebClient) -> Message | None:
-        args = parse_arguments(rest)
-        if not rest:
-            services.customers.check_can_edit(user)
-            _open_modal(
-                client,
-                body,
-                customer_modal(t, callback_id=NEW_CALLBACK, title=t("modal.new_title")),
-            )
-            return None
-        if args.positional:
-            raise ParseError("parse.unexpected_words", words=" ".join(args.positional))
-        created = services.customers.create(user, args.options)
-        return text_message(t("customer.created", number=created.number, name=esc(created.name)))
 
-    def set_(user: str, rest: str, body: dict[str, Any], client: WebClient) -> Message | None:
-        args = parse_arguments(rest)
-        if len(args.positional) != 1:
-            raise ParseError("parse.expected_ref", usage=SUBCOMMAND_USAGE["/customer set"])
-        if not args.options:
-            number, values = services.customers.current_values(user, args.positional[0])
-            view = customer_modal(
-                t,
-                callback_id=SET_CALLBACK,
-                title=t("modal.set_title", number=number),
-                values=values,
-                private_metadata=str(number),
-            )
-            _open_modal(client, body, view)
-            return None
-        updated = services.customers.update(user, args.positional[0], args.options)
-        if not updated.changed:
-            return text_message(t("customer.unchanged", number=updated.number))
-        return text_message(
-            t("customer.updated", number=updated.number, fields=", ".join(updated.changed))
+def history(call: Call) -> Message:
+    """/customer history REF"""
+    found = call.services.customers.history(call.user, _one_ref(call))
+    return history_message(call.t, found, call.tz)
+
+
+def new(call: Call) -> Message | None:
+    """/customer new [key=value …]: with no fields, the form."""
+    args = parse_arguments(call.text)
+    if not call.text:
+        call.services.customers.check_can_edit(call.user)
+        t = call.t
+        open_modal(call, customer_modal(t, callback_id=NEW_CALLBACK, title=t("modal.new_title")))
+        return None
+    if args.positional:
+        raise ParseError("parse.unexpected_words", words=" ".join(args.positional))
+    created = call.services.customers.create(call.user, args.options)
+    return text_message(call.t("customer.created", number=created.number, name=esc(created.name)))
+
+
+def set_(call: Call) -> Message | None:
+    """/customer set REF key=value …: with no fields, the form filled with the current values."""
+    args = parse_arguments(call.text)
+    if len(args.positional) != 1:
+        raise ParseError("parse.expected_ref")
+    customers = call.services.customers
+    if not args.options:
+        number, values = customers.current_values(call.user, args.positional[0])
+        view = customer_modal(
+            call.t,
+            callback_id=SET_CALLBACK,
+            title=call.t("modal.set_title", number=number),
+            values=values,
+            private_metadata=str(number),
         )
-
-    def contact(user: str, rest: str, _body: dict[str, Any], _client: WebClient) -> Message:
-        args = parse_arguments(rest)
-        if len(args.positional) != 2 or args.positional[0].lower() != "add":
-            raise ParseError("parse.expected_ref", usage=SUBCOMMAND_USAGE["/customer contact"])
-        number, name = services.customers.add_contact(user, args.positional[1], args.options)
-        return text_message(t("contact.added", number=number, name=esc(name)))
-
-    def user_add(user: str, rest: str, _body: dict[str, Any], _client: WebClient) -> Message:
-        args = parse_arguments(rest)
-        if len(args.positional) != 2 or args.positional[0].lower() != "add":
-            raise ParseError("parse.expected_ref", usage=SUBCOMMAND_USAGE["/customer user"])
-        if "password" in args.options:
-            raise ParseError("parse.no_password_in_slack")
-        number, username = services.customers.add_service_user(
-            user, args.positional[1], args.options
-        )
-        return text_message(t("user.added", number=number, username=esc(username)))
-
-    def optout(user: str, rest: str, _body: dict[str, Any], _client: WebClient) -> Message:
-        number, changed = services.customers.opt_out(user, one_ref(rest, "optout"))
-        return text_message(t("optout.done" if changed else "optout.already", number=number))
-
-    subcommands: dict[str, Callable[[str, str, dict[str, Any], WebClient], Message | None]] = {
-        "find": find,
-        "show": show,
-        "new": new,
-        "set": set_,
-        "history": history,
-        "contact": contact,
-        "user": user_add,
-        "optout": optout,
-        "consent": lambda user, rest, _body, _client: rights.consent(deps, user, rest),
-        "disclose": lambda user, rest, _body, _client: rights.disclose(deps, user, rest),
-        "export": lambda user, rest, _body, client: rights.export(deps, user, rest, client),
-        "erase": lambda user, rest, _body, _client: rights.erase(deps, user, rest),
-    }
-
-    @app.command("/customer")
-    def handle_customer(
-        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient
-    ) -> None:
-        ack()
-        bound = {
-            name: functools.partial(_call, handler, body=command, client=client)
-            for name, handler in subcommands.items()
-        }
-        answer_command(deps, "/customer", command, respond, bound)
-
-    @app.view(NEW_CALLBACK)
-    def handle_new_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = modal_values(view["state"])
-        try:
-            created = services.customers.create(body["user"]["id"], values)
-        except InvalidInput as err:
-            ack(response_action="errors", errors=_field_errors(deps, err))
-            return
-        except DomainError as err:
-            ack(
-                response_action="update",
-                view=modal_notice(t, t("modal.new_title"), t(err.key, **err.params)),
-            )
-            return
-        ack(
-            response_action="update",
-            view=modal_notice(
-                t,
-                t("modal.new_title"),
-                t("customer.created", number=created.number, name=esc(created.name)),
-            ),
-        )
-
-    @app.view(SET_CALLBACK)
-    def handle_set_submission(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        values = modal_values(view["state"])
-        ref = view.get("private_metadata") or ""
-        title = t("modal.set_title", number=ref)
-        try:
-            updated = services.customers.update(body["user"]["id"], ref, values)
-        except InvalidInput as err:
-            ack(response_action="errors", errors=_field_errors(deps, err))
-            return
-        except DomainError as err:
-            ack(response_action="update", view=modal_notice(t, title, t(err.key, **err.params)))
-            return
-        text = (
-            t("customer.updated", number=updated.number, fields=", ".join(updated.changed))
-            if updated.changed
-            else t("customer.unchanged", number=updated.number)
-        )
-        ack(response_action="update", view=modal_notice(t, title, text))
+        open_modal(call, view)
+        return None
+    updated = customers.update(call.user, args.positional[0], args.options)
+    if not updated.changed:
+        return text_message(call.t("customer.unchanged", number=updated.number))
+    fields = ", ".join(updated.changed)
+    return text_message(call.t("customer.updated", number=updated.number, fields=fields))
 
 
-def _open_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
-    try:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-    except SlackApiError as exc:
-        logger.warning("could not open a modal: %s", exc.response.get("error", "unknown"))
-        raise DomainError("error.modal_failed") from None
-    except (SlackClientError, OSError) as exc:
-        # A timeout or dropped connection: one line for the operator, a sentence for the user.
-        logger.warning("could not open a modal: %s", type(exc).__name__)
-        raise DomainError("error.modal_failed") from None
+def contact(call: Call) -> Message:
+    """/customer contact add REF key=value …"""
+    args = parse_arguments(call.text)
+    if len(args.positional) != 2 or args.positional[0].lower() != "add":
+        raise ParseError("parse.expected_ref")
+    number, name = call.services.customers.add_contact(call.user, args.positional[1], args.options)
+    return text_message(call.t("contact.added", number=number, name=esc(name)))
 
 
-def _field_errors(deps: HandlerDeps, err: InvalidInput) -> dict[str, str]:
+def user(call: Call) -> Message:
+    """/customer user add REF username=… [name=…] [email=…] (never a password: see SPEC §2.3)"""
+    args = parse_arguments(call.text)
+    if len(args.positional) != 2 or args.positional[0].lower() != "add":
+        raise ParseError("parse.expected_ref")
+    if "password" in args.options:
+        raise ParseError("parse.no_password_in_slack")
+    number, username = call.services.customers.add_service_user(
+        call.user, args.positional[1], args.options
+    )
+    return text_message(call.t("user.added", number=number, username=esc(username)))
+
+
+def optout(call: Call) -> Message:
+    """/customer optout REF"""
+    number, changed = call.services.customers.opt_out(call.user, _one_ref(call))
+    return text_message(call.t("optout.done" if changed else "optout.already", number=number))
+
+
+# --- the customer form ----------------------------------------------------------------------
+
+
+def new_submitted(call: Call, view: Mapping[str, Any]) -> dict[str, Any]:
+    """The new-customer form saved."""
+    created = call.services.customers.create(call.user, modal_values(view["state"]))
+    text = call.t("customer.created", number=created.number, name=esc(created.name))
+    return notice_view(call, new_title(call), text)
+
+
+def set_submitted(call: Call, view: Mapping[str, Any]) -> dict[str, Any]:
+    """The edit form saved; `call.text` is the customer number it was opened for."""
+    updated = call.services.customers.update(call.user, call.text, modal_values(view["state"]))
+    text = (
+        call.t("customer.updated", number=updated.number, fields=", ".join(updated.changed))
+        if updated.changed
+        else call.t("customer.unchanged", number=updated.number)
+    )
+    return notice_view(call, set_title(call), text)
+
+
+def new_title(call: Call) -> str:
+    return call.t("modal.new_title")
+
+
+def set_title(call: Call) -> str:
+    return call.t("modal.set_title", number=call.text)
+
+
+def form_refused(title: str, call: Call, err: DomainError) -> dict[str, Any]:
+    """Bad fields are shown on their fields; any other refusal replaces the form."""
+    if isinstance(err, InvalidInput):
+        return {"response_action": "errors", "errors": _field_errors(call, err)}
+    return notice_view(call, title, call.t(err.key, **err.params))
+
+
+def new_refused(call: Call, err: DomainError) -> dict[str, Any]:
+    return form_refused(new_title(call), call, err)
+
+
+def set_refused(call: Call, err: DomainError) -> dict[str, Any]:
+    return form_refused(set_title(call), call, err)
+
+
+def _field_errors(call: Call, err: InvalidInput) -> dict[str, str]:
     errors: dict[str, str] = {}
     for name, error in err.field_errors.items():
         block = name if name in _MODAL_BLOCKS else "name"
-        text = deps.t(error.key, field=name, **error.params)
+        text = call.t(error.key, field=name, **error.params)
         errors[block] = (errors[block] + " " + text) if block in errors else text
     return errors
-
-
-def _call(
-    handler: Callable[[str, str, dict[str, Any], WebClient], Message | None],
-    user: str,
-    rest: str,
-    *,
-    body: dict[str, Any],
-    client: WebClient,
-) -> Message | None:
-    return handler(user, rest, body, client)

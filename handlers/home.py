@@ -1,45 +1,21 @@
-"""The App Home tab (SPEC §4.2): greeting, role, recently viewed customers, and room for the
-data-subject-request lists (#4): the `extra_blocks` callback of `register`."""
+"""The App Home tab (SPEC §4.2): greeting, role, recently viewed customers, and for those who
+work requests their open requests, the unassigned ones and the overdue count."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Sequence
 from typing import Any
 
-from slack_bolt import App
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-
-from handlers.blocks import Block
-from handlers.common import HandlerDeps
-from handlers.comms_blocks import home_view
-
-logger = logging.getLogger("regbot.handlers.home")
-
-# Blocks to add below the customer part of the tab, for a user (e.g. their open requests, #4).
-ExtraBlocks = Callable[[str], Sequence[Block]]
+from handlers.blocks.comms import home_view
+from handlers.blocks.requests import home_request_blocks
+from handlers.listening import Call
 
 
-def register(app: App, deps: HandlerDeps, extra_blocks: ExtraBlocks | None = None) -> None:
-    """Publish the home view when a user opens the tab."""
-    t = deps.t
-
-    @app.event("app_home_opened")
-    def handle_home(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return
-        user = event["user"]
-        try:
-            overview = deps.services.home.overview(user)
-            extra = extra_blocks(user) if extra_blocks and overview.role is not None else ()
-            view = home_view(t, user, overview, extra_blocks=extra)
-        except Exception:
-            logger.exception("building the home view failed unexpectedly")
-            return
-        try:
-            client.views_publish(user_id=user, view=view)
-        except SlackApiError as exc:
-            logger.warning("could not publish the home view: %s", exc.response.get("error"))
-        except (SlackClientError, OSError) as exc:
-            logger.warning("could not publish the home view: %s", type(exc).__name__)
+def home_tab(call: Call) -> dict[str, Any]:
+    """The home view of the user who opened the tab."""
+    overview = call.services.home.overview(call.user)
+    extra = (
+        home_request_blocks(call.t, call.services.requests.home(call.user))
+        if overview.role is not None
+        else ()
+    )
+    return home_view(call.t, call.user, overview, extra_blocks=extra)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.blocks import USAGE
-
 COMMAND_DESCRIPTIONS = {
     "/customer": "Find, show and update customers in the register",
     "/comms": "Log and list correspondence with a customer",
@@ -35,7 +33,7 @@ def build_manifest(url: str | None = None, *, socket_mode: bool = False) -> dict
         f"{url.rstrip('/')}/slack/events" if url else "https://regbot.example.com/slack/events"
     )
     commands = []
-    for command in USAGE:
+    for command in COMMAND_DESCRIPTIONS:
         entry: dict[str, Any] = {
             "command": command,
             "description": COMMAND_DESCRIPTIONS[command],

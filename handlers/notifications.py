@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.i18n import Translator
 from bot.services.reminders import Delivery, OutgoingNotification
-from handlers.request_blocks import notification_message
+from handlers.blocks.requests import notification_message
 
 logger = logging.getLogger("regbot.notifications")
 

@@ -9,10 +9,12 @@ into what the person typed (`slack_to_plain`), so stored text is as given (SPEC 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shlex
 from dataclasses import dataclass, field
 
+from bot.services.comms import DEFAULT_LIST
 from bot.services.errors import DomainError
 
 _KEY = re.compile(r"^([a-z][a-z_]{0,39})=(.*)$", re.DOTALL)
@@ -148,3 +150,128 @@ def parse_mention(word: str) -> str:
     if word.startswith("@"):
         raise ParseError("parse.plain_mention", name=word)
     raise ParseError("parse.not_a_mention", word=word)
+
+
+LOG_OPTIONS = ("dir", "at", "recording")
+_QUOTES = '"“”„«»'
+_WORD = re.compile(r"\s*(\S+)")
+_OPTION = re.compile(
+    r"\s*([a-z][a-z_]{0,39})=(?:"
+    rf"[{_QUOTES}]([^{_QUOTES}]*)[{_QUOTES}]"  # a quoted value
+    r"|(<[^<>]*>)"  # a link as Slack escapes it: <https://…> or <https://…|label>
+    r"|(\S*)"  # a plain word
+    r")(?=\s|$)",
+    re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class LogCommand:
+    """`/comms log` split into its parts; the summary is kept as typed (Slack markup undone)."""
+
+    ref: str
+    channel: str
+    options: dict[str, str]
+    summary: str
+
+
+def parse_log_command(text: str) -> LogCommand:
+    """`REF CHANNEL [dir=in|out] [at=…] [recording=URI] SUMMARY…` (options before the summary)."""
+    if len(text) > MAX_COMMAND_TEXT:
+        raise ParseError("parse.too_long", limit=MAX_COMMAND_TEXT)
+    words: list[str] = []
+    pos = 0
+    for _ in range(2):
+        match = _WORD.match(text, pos)
+        if match is None:
+            raise ParseError("parse.expected_args")
+        words.append(match.group(1))
+        pos = match.end()
+    options: dict[str, str] = {}
+    while True:
+        match = _OPTION.match(text, pos)
+        if match is None:
+            break
+        key = match.group(1)
+        if key not in LOG_OPTIONS:
+            raise ParseError("comms.unknown_option", name=key, allowed=", ".join(LOG_OPTIONS))
+        if key in options:
+            raise ParseError("parse.duplicate_key", name=key)
+        quoted, link, word = match.group(2), match.group(3), match.group(4)
+        if word is not None and word[:1] in _QUOTES:
+            raise ParseError("parse.unbalanced_quotes")
+        value = quoted if quoted is not None else link if link is not None else word or ""
+        options[key] = slack_to_plain(value).strip()
+        pos = match.end()
+    summary = slack_to_plain(text[pos:]).strip()
+    if not summary:
+        raise ParseError("comms.summary_missing")
+    ref, channel = (slack_to_plain(word) for word in words)
+    return LogCommand(ref=ref, channel=channel, options=options, summary=summary)
+
+
+def parse_list_command(text: str) -> tuple[str, int, int]:
+    """`REF [N] [page=P]`: the customer, how many entries, which page."""
+    args = parse_arguments(text)
+    unknown = [key for key in args.options if key != "page"]
+    if not 1 <= len(args.positional) <= 2 or unknown:
+        raise ParseError("parse.expected_args")
+    count = _positive(args.positional[1], "comms.bad_count") if len(args.positional) > 1 else None
+    page = _positive(args.options["page"], "comms.bad_page") if "page" in args.options else 1
+    return args.positional[0], count or DEFAULT_LIST, page
+
+
+def _positive(text: str, key: str) -> int:
+    if not (text.isascii() and text.isdigit()) or len(text) > 6 or int(text) < 1:
+        raise ParseError(key, value=text)
+    return int(text)
+
+
+_REQUEST_ID = re.compile(r"^(?:#|dsr-?)?(\d{1,9})$", re.IGNORECASE | re.ASCII)
+_CODE = re.compile(r"^\d{6}$", re.ASCII)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+NEW_OPTIONS = frozenset({"received", "via", "requester"})
+
+
+def parse_request_number(word: str) -> int:
+    """`DSR-12`, `dsr12`, `#12` or `12` → 12."""
+    match = _REQUEST_ID.match(word.strip())
+    if match is None:
+        raise ParseError("parse.bad_request_id", word=word)
+    return int(match.group(1))
+
+
+def parse_code(word: str) -> str:
+    """A one-time code: six digits."""
+    if not _CODE.match(word):
+        raise ParseError("parse.bad_code")
+    return word
+
+
+def parse_date(value: str) -> dt.date:
+    """A date written YYYY-MM-DD."""
+    text = value.strip()
+    if _DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ParseError("parse.bad_date", value=value)
+
+
+def parse_one_request(rest: str) -> int:
+    """Exactly one request number and nothing else."""
+    args = parse_arguments(rest)
+    if len(args.positional) != 1 or args.options:
+        raise ParseError("parse.expected_args")
+    return parse_request_number(args.positional[0])
+
+
+DISCLOSE_OPTIONS = frozenset({"recipient", "basis", "law", "country", "data"})
+
+
+def parse_request_option(options: dict[str, str]) -> int | None:
+    """`request=DSR-12` → 12 (None when absent)."""
+
+    value = options.get("request")
+    return parse_request_number(value) if value else None

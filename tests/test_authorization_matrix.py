@@ -1,7 +1,8 @@
-"""The authorization matrix, generated from bot/permissions.py (SPEC §3): every command,
-subcommand, button and modal runs as every role and as a non-staff user over signed HTTP.
-Allowed → not refused. Refused → the reply names the missing permission (or says only staff may
-use it), shows none of the customer's data, and an AuditEvent with outcome `refused` is written."""
+"""The authorization matrix, read from handlers/routes.py and bot/domain/permissions.py
+(SPEC §3): every command, subcommand, button and modal runs as every role and as a non-staff
+user over signed HTTP. Allowed → not refused. Refused → the reply names the missing permission
+(or says only staff may use it), shows none of the customer's data, and an AuditEvent with
+outcome `refused` is written."""
 
 from __future__ import annotations
 
@@ -14,25 +15,21 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.domain.permissions import PERMISSION_TABLE, Permission, Role, allows
+from bot.domain.permissions import PERMISSION_TABLE, Permission, Role, allows, permission_for
 from bot.fake_slack.api import RESPONSE_URL_METHOD
 from bot.fake_slack.wire import picked_user
 from bot.i18n import Translator
 from handlers import customers as customer_handlers
-from handlers import rights as rights_handlers
 from handlers import shortcuts as shortcut_handlers
-from handlers.blocks import USAGE, customer_modal
-from handlers.comms_blocks import LOG_MODAL_CALLBACK, log_message_modal
-from handlers.request_blocks import (
-    ASSIGN_ME,
+from handlers.blocks.comms import log_message_modal
+from handlers.blocks.customers import customer_modal
+from handlers.blocks.requests import (
     CLOSE_MODAL,
-    EXTEND,
     EXTEND_MODAL,
-    FULFIL,
-    OPEN,
-    TOLD,
     reason_modal,
 )
+from handlers.blocks.rights import ERASE_CONFIRM
+from handlers.routes import BUTTONS, FORMS, ROUTES, SHORTCUT
 from storage.models import AuditEvent
 from tests.conftest import ADMIN, RunningApp, message_text
 from tests.support.register_state import count_case, send
@@ -49,71 +46,64 @@ USERS: dict[str, Role | None] = {
 ASSIGNEE = "UMXAGENT001"
 T = Translator("en")
 
-# Every slash subcommand and the permission it needs; `{ref}` is a fresh customer with
-# distinctive data, `{dsr}` a fresh open request of that customer.
-COMMANDS: dict[str, Permission] = {
-    "/customer find {name}": Permission.VIEW_BASIC,
-    "/customer show {ref}": Permission.VIEW_BASIC,
-    "/customer new": Permission.EDIT_CUSTOMERS,
-    '/customer new name="Matrix New Oy"': Permission.EDIT_CUSTOMERS,
-    "/customer set {ref}": Permission.EDIT_CUSTOMERS,
-    "/customer set {ref} city=Oulu": Permission.EDIT_CUSTOMERS,
-    "/customer history {ref}": Permission.READ_CORRESPONDENCE,
-    "/customer contact add {ref} name=Kontakti": Permission.EDIT_CUSTOMERS,
-    "/customer user add {ref} username=mx{n}": Permission.EDIT_CUSTOMERS,
-    "/customer optout {ref}": Permission.RECORD_CONSENT,
-    "/customer consent {ref} partner_disclosure give by phone": Permission.RECORD_CONSENT,
-    '/customer disclose {ref} recipient=Verottaja basis=law law="VML 15 §"': (
-        Permission.RECORD_CONSENT
-    ),
-    "/customer export {ref}": Permission.EXECUTE_REQUESTS,
-    "/customer erase {ref}": Permission.EXECUTE_REQUESTS,
-    "/comms log {ref} email Called about the invoice": Permission.LOG_CORRESPONDENCE,
-    "/comms list {ref}": Permission.READ_CORRESPONDENCE,
-    "/dsr new {ref} access": Permission.WORK_REQUESTS,
-    "/dsr list all": Permission.WORK_REQUESTS,
-    "/dsr show {dsr}": Permission.WORK_REQUESTS,
-    "/dsr assign {dsr} " + picked_user("UMXAGENT001"): Permission.WORK_REQUESTS,
-    "/dsr verify {dsr} send": Permission.WORK_REQUESTS,
-    "/dsr extend {dsr} complex case": Permission.EXECUTE_REQUESTS,
-    "/dsr close {dsr} withdrawn asked to stop": Permission.EXECUTE_REQUESTS,
-    "/dsr link {dsr} {ref}": Permission.WORK_REQUESTS,
-    "/dsr told {dsr}": Permission.WORK_REQUESTS,
-    "/register roles": Permission.VIEW_BASIC,
-    "/register grant " + picked_user("UMXTARGET01") + " viewer": Permission.MANAGE_ROLES,
-    "/register revoke " + picked_user("UMXTARGET01"): Permission.MANAGE_ROLES,
-    "/register audit {ref}": Permission.READ_AUDIT,
-    "/register stats": Permission.VIEW_BASIC,
-    "/register notice en": Permission.VIEW_BASIC,
+# An example of every subcommand as staff type it, by (command, subcommand); the permission it
+# needs is read from the routes table (handlers/routes.py → bot/domain/permissions.py). `{ref}`
+# is a fresh customer with distinctive data, `{dsr}` a fresh open request of that customer.
+EXAMPLES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("/customer", "find"): ("{name}",),
+    ("/customer", "show"): ("{ref}",),
+    ("/customer", "new"): ("", 'name="Matrix New Oy"'),
+    ("/customer", "set"): ("{ref}", "{ref} city=Oulu"),
+    ("/customer", "history"): ("{ref}",),
+    ("/customer", "contact"): ("add {ref} name=Kontakti",),
+    ("/customer", "user"): ("add {ref} username=mx{n}",),
+    ("/customer", "optout"): ("{ref}",),
+    ("/customer", "consent"): ("{ref} partner_disclosure give by phone",),
+    ("/customer", "disclose"): ('{ref} recipient=Verottaja basis=law law="VML 15 §"',),
+    ("/customer", "export"): ("{ref}",),
+    ("/customer", "erase"): ("{ref}",),
+    ("/comms", "log"): ("{ref} email Called about the invoice",),
+    ("/comms", "list"): ("{ref}",),
+    ("/dsr", "new"): ("{ref} access",),
+    ("/dsr", "list"): ("all",),
+    ("/dsr", "show"): ("{dsr}",),
+    ("/dsr", "assign"): ("{dsr} " + picked_user("UMXAGENT001"),),
+    ("/dsr", "verify"): ("{dsr} send",),
+    ("/dsr", "extend"): ("{dsr} complex case",),
+    ("/dsr", "close"): ("{dsr} withdrawn asked to stop",),
+    ("/dsr", "link"): ("{dsr} {ref}",),
+    ("/dsr", "told"): ("{dsr}",),
+    ("/register", "roles"): ("",),
+    ("/register", "grant"): (picked_user("UMXTARGET01") + " viewer",),
+    ("/register", "revoke"): (picked_user("UMXTARGET01"),),
+    ("/register", "audit"): ("{ref}",),
+    ("/register", "stats"): ("",),
+    ("/register", "notice"): ("en",),
 }
-
-# Buttons (action_id) and modal submissions (callback_id), and what they need.
+COMMANDS: dict[str, Permission] = {
+    f"{route.command} {route.name} {example}".rstrip(): permission_for(route.action)
+    for route in ROUTES
+    for example in EXAMPLES.get((route.command, route.name), ())
+}
+# Buttons (action_id) and form submissions (callback_id), with what the table says they need.
 ACTIONS: dict[str, Permission] = {
-    ASSIGN_ME: Permission.WORK_REQUESTS,
-    OPEN: Permission.WORK_REQUESTS,
-    TOLD: Permission.WORK_REQUESTS,
-    FULFIL: Permission.EXECUTE_REQUESTS,
-    EXTEND: Permission.EXECUTE_REQUESTS,
-    rights_handlers.ERASE_CONFIRM: Permission.EXECUTE_REQUESTS,
+    button.action_id: permission_for(button.action)
+    for button in BUTTONS
+    if button.action is not None
 }
 MODALS: dict[str, Permission] = {
-    customer_handlers.NEW_CALLBACK: Permission.EDIT_CUSTOMERS,
-    customer_handlers.SET_CALLBACK: Permission.EDIT_CUSTOMERS,
-    CLOSE_MODAL: Permission.EXECUTE_REQUESTS,
-    EXTEND_MODAL: Permission.EXECUTE_REQUESTS,
-    LOG_MODAL_CALLBACK: Permission.LOG_CORRESPONDENCE,
-    shortcut_handlers.SHORTCUT_CALLBACK: Permission.LOG_CORRESPONDENCE,
+    **{form.callback_id: permission_for(form.action) for form in FORMS},
+    SHORTCUT[0]: permission_for(SHORTCUT[1]),
 }
 # Permissions that only shape what an allowed command shows (the billing part of the card).
-SECTIONS: dict[Permission, str] = {Permission.READ_BILLING: "/customer show {ref}"}
+SECTIONS: dict[Permission, str] = {permission_for("customer.card.billing"): "/customer show {ref}"}
 # No Slack surface edits billing data yet; reported in issue #7 rather than invented here.
 UNUSED = frozenset({Permission.EDIT_BILLING})
 
 
 def test_the_mapping_covers_every_subcommand_and_every_permission() -> None:
-    subcommands = {" ".join(line.split()[:2]) for lines in USAGE.values() for line in lines}
-    mapped = {" ".join(key.split()[:2]) for key in COMMANDS}
-    assert subcommands - mapped == set()
+    routed = {(route.command, route.name) for route in ROUTES}
+    assert routed - set(EXAMPLES) == set()
     used = set(COMMANDS.values()) | set(ACTIONS.values()) | set(MODALS.values()) | set(SECTIONS)
     assert set(PERMISSION_TABLE) - used == set(UNUSED)
 
@@ -261,7 +251,7 @@ def test_every_button_as_every_role(matrix_app: RunningApp) -> None:
         target = new_target(app)
         value = (
             json.dumps({"number": target.number, "request": None})
-            if action_id == rights_handlers.ERASE_CONFIRM
+            if action_id == ERASE_CONFIRM
             else str(target.dsr)
         )
 

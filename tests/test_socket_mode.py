@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from bot.fake_slack.api import RESPONSE_URL_METHOD, FakeSlack
-from handlers.request_blocks import OPEN, REQUEST_BLOCK_PREFIX
+from handlers.blocks.requests import OPEN, REQUEST_BLOCK_PREFIX
 from storage.db import make_engine
 from storage.models import Customer, DataSubjectRequest
 from tests.conftest import (

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 
 from bot.domain.correspondence import clean_entry
 from bot.domain.enums import CustomerStatus
-from bot.domain.permissions import Permission
 from bot.services.customers import find_customer
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.unit import ServiceContext
@@ -76,12 +75,12 @@ class CorrespondenceService:
     def check_can_log(self, actor: str) -> None:
         """Refuse (audited) before a logging form is opened for someone who may not log."""
         with self._context.reading(actor) as tx:
-            tx.authorize(Permission.LOG_CORRESPONDENCE, "comms.log")
+            tx.authorize("comms.log")
 
     def log(self, actor: str, request: LogRequest) -> Logged:
         """Store one entry after validating every value; nothing is stored on a refusal."""
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.LOG_CORRESPONDENCE, "comms.log")
+            tx.authorize("comms.log")
             cleaned = clean_entry(
                 channel=request.channel,
                 direction=request.direction,
@@ -137,7 +136,7 @@ class CorrespondenceService:
             raise DomainError("comms.bad_page", value=page)
         per_page = min(count, MAX_LIST)
         with self._context.reading(actor) as tx:
-            tx.authorize(Permission.READ_CORRESPONDENCE, "comms.list")
+            tx.authorize("comms.list")
             customer = find_customer(tx.session, ref)
             total = tx.session.execute(
                 select(func.count()).where(Correspondence.customer_id == customer.id)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from bot.domain.enums import CustomerStatus
-from bot.domain.permissions import Permission
 from bot.domain.transfers import inside_eea, normalise_country
 from bot.services.customers import find_customer
 from bot.services.errors import DomainError
@@ -70,7 +69,7 @@ class ConsentService:
         purpose = self._check_purpose(purpose)
         _check_text(evidence)
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.RECORD_CONSENT, "consent.give")
+            tx.authorize("consent.give")
             customer = _active_customer(tx, ref)
             if active_consent(tx, customer.id, purpose) is not None:
                 tx.audit("consent.give", customer.number, detail=f"{purpose}: already active")
@@ -93,7 +92,7 @@ class ConsentService:
         purpose = self._check_purpose(purpose)
         _check_text(evidence)
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.RECORD_CONSENT, "consent.withdraw")
+            tx.authorize("consent.withdraw")
             customer = find_customer(tx.session, ref)
             consent = active_consent(tx, customer.id, purpose)
             if consent is None:
@@ -145,7 +144,7 @@ class ConsentService:
         for text in (recipient, law, data):
             _check_text(text)
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.RECORD_CONSENT, "disclosure.record")
+            tx.authorize("disclosure.record")
             customer = _active_customer(tx, ref)
             consent = None
             if basis == "consent":

@@ -23,7 +23,7 @@ from bot.domain.customer_fields import (
 )
 from bot.domain.enums import CustomerStatus, Source
 from bot.domain.passwords import hash_password, is_importable_hash, needs_rehash, verify_password
-from bot.domain.permissions import Permission, allows
+from bot.domain.permissions import may
 from bot.domain.text import fold
 from bot.services.errors import DomainError, InvalidInput, NotFound
 from bot.services.search import (
@@ -206,7 +206,7 @@ class CustomerService:
         """Ranked matches over number, business ID, name, email, phone, contacts and users."""
         query = text.strip()
         with self._context.looking(actor) as look:
-            look.require(Permission.VIEW_BASIC, "customer.find")
+            look.require("customer.find")
             folded = fold(query)
             if len(folded) < 2 and not query.isdigit():
                 raise DomainError("error.find_too_short")
@@ -229,16 +229,16 @@ class CustomerService:
     def show(self, actor: str, ref: str) -> CustomerCard:
         """The customer card, with sections the actor's role may not read left out."""
         with self._context.reading(actor) as tx:
-            role = tx.authorize(Permission.VIEW_BASIC, "customer.show")
+            role = tx.authorize("customer.show")
             customer = find_customer(tx.session, ref)
             withheld: list[str] = []
             billing = None
-            if allows(role, Permission.READ_BILLING):
+            if may(role, "customer.card.billing"):
                 billing = _billing_view(tx.session, customer)
             else:
                 withheld.append("billing")
             usage = None
-            if allows(role, Permission.READ_CORRESPONDENCE):
+            if may(role, "customer.card.usage"):
                 usage = usage_summary(tx.session, customer.id, tx.now)
             else:
                 withheld.append("correspondence")
@@ -256,7 +256,7 @@ class CustomerService:
     ) -> Created:
         """Create a customer from raw values, all validated first; returns its new number."""
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.EDIT_CUSTOMERS, "customer.create")
+            tx.authorize("customer.create")
             customer = create_customer(tx, raw, source=source)
             tx.audit("customer.create", customer.number)
             return Created(number=customer.number, name=customer.name)
@@ -268,7 +268,7 @@ class CustomerService:
         if not raw:
             raise DomainError("error.set_nothing")
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.EDIT_CUSTOMERS, "customer.update")
+            tx.authorize("customer.update")
             customer = find_customer(tx.session, ref)
             _refuse_if_erased(customer)
             changed = apply_customer_changes(tx, customer, raw, source=source)
@@ -278,12 +278,12 @@ class CustomerService:
     def check_can_edit(self, actor: str) -> None:
         """Refuse (audited) before a create form is opened for someone who may not create."""
         with self._context.reading(actor) as tx:
-            tx.authorize(Permission.EDIT_CUSTOMERS, "customer.create")
+            tx.authorize("customer.create")
 
     def current_values(self, actor: str, ref: str) -> tuple[int, dict[str, str]]:
         """The editable fields of a customer as text, to prefill the edit modal."""
         with self._context.reading(actor) as tx:
-            tx.authorize(Permission.EDIT_CUSTOMERS, "customer.update")
+            tx.authorize("customer.update")
             customer = find_customer(tx.session, ref)
             _refuse_if_erased(customer)
             tx.audit("customer.show", customer.number, detail="edit form")
@@ -297,7 +297,7 @@ class CustomerService:
     def history(self, actor: str, ref: str) -> History:
         """The customer's field changes, newest first, with who, when, old → new and source."""
         with self._context.reading(actor) as tx:
-            tx.authorize(Permission.READ_CORRESPONDENCE, "customer.history")
+            tx.authorize("customer.history")
             customer = find_customer(tx.session, ref)
             total = history_entry_count(tx.session, customer.id)
             rows = tx.session.execute(
@@ -332,7 +332,7 @@ class CustomerService:
         if cleaned.errors:
             raise InvalidInput(cleaned.errors)
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.EDIT_CUSTOMERS, "contact.add")
+            tx.authorize("contact.add")
             customer = find_customer(tx.session, ref)
             _refuse_if_erased(customer)
             name = add_contact_person(tx, customer, cleaned.values, source=Source.STAFF)
@@ -356,7 +356,7 @@ class CustomerService:
         if imported_hash is not None and not is_importable_hash(imported_hash):
             raise InvalidInput({"password_hash": FieldError("field.password_hash")})
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.EDIT_CUSTOMERS, "service_user.add")
+            tx.authorize("service_user.add")
             customer = find_customer(tx.session, ref)
             _refuse_if_erased(customer)
             username = cleaned.values["username"] or ""
@@ -421,7 +421,7 @@ class CustomerService:
     def opt_out(self, actor: str, ref: str, *, source: Source = Source.STAFF) -> tuple[int, bool]:
         """Record that the customer forbids direct marketing; False when it already had."""
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.RECORD_CONSENT, "customer.optout")
+            tx.authorize("customer.optout")
             customer = find_customer(tx.session, ref)
             _refuse_if_erased(customer)
             if customer.marketing_opt_out:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bot.domain.permissions import Permission, Role, allows
+from bot.domain.permissions import Role, may
 from bot.services.search import CustomerSummary
 from bot.services.unit import ServiceContext
 from storage.models import AuditEvent, AuditHead, Customer
@@ -36,7 +36,7 @@ class HomeService:
         """The actor's role and the customers whose cards they opened most recently."""
         with self._context.reading(actor) as tx:
             role = tx.role_of(actor)
-            if not allows(role, Permission.VIEW_BASIC):
+            if not may(role, "home.customers"):
                 return HomeOverview(role=role, recent=[])
             head = tx.session.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar_one()
             last_seen = func.max(AuditEvent.seq).label("last_seen")

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.domain.deadlines import days_left, due_date, extended_due_date
 from bot.domain.enums import Channel, RequestStatus, RequestType, Source
 from bot.domain.passwords import hash_password, verify_password
-from bot.domain.permissions import Permission, allows
+from bot.domain.permissions import may
 from bot.domain.text import clip
 from bot.services.customers import apply_opt_out, find_customer
 from bot.services.errors import DomainError, NotFound
@@ -209,7 +209,7 @@ class RequestService:
                 raise DomainError("dsr.text_too_long", limit=MAX_TEXT)
         marketing = request_type is RequestType.OBJECTION and _is_marketing(note)
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.WORK_REQUESTS, "request.create")
+            tx.authorize("request.create")
             today = _today(tx)
             received = received or today
             if received > today:
@@ -249,7 +249,7 @@ class RequestService:
     def link(self, actor: str, number: int, ref: str) -> RequestSummary:
         """Match a request recorded with `-` to its customer."""
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.WORK_REQUESTS, "request.link")
+            tx.authorize("request.link")
             request = _get(tx, number)
             _require_open(request)
             customer = find_customer(tx.session, ref)
@@ -267,7 +267,7 @@ class RequestService:
         if which not in LIST_FILTERS:
             raise DomainError("dsr.bad_filter", value=which, choices=", ".join(LIST_FILTERS))
         with self._context.reading(actor) as tx:
-            tx.authorize(Permission.WORK_REQUESTS, "request.list")
+            tx.authorize("request.list")
             today = _today(tx)
             query = select(DataSubjectRequest)
             if which != "all":
@@ -291,7 +291,7 @@ class RequestService:
     def show(self, actor: str, number: int) -> RequestDetail:
         """Everything about one request, with its events."""
         with self._context.reading(actor) as tx:
-            tx.authorize(Permission.WORK_REQUESTS, "request.show")
+            tx.authorize("request.show")
             request = _get(tx, number)
             customer = (
                 tx.session.get(Customer, request.customer_id) if request.customer_id else None
@@ -320,7 +320,7 @@ class RequestService:
         """The actor's open requests, unassigned ones and the overdue count (App Home)."""
         with self._context.reading(actor) as tx:
             role = tx.role_of(actor)
-            if not allows(role, Permission.WORK_REQUESTS):
+            if not may(role, "home.requests"):
                 return HomeRequests(mine=[], unassigned=[], overdue_count=0)
             open_ = DataSubjectRequest.status.in_(OPEN_STATUSES)
             order = (DataSubjectRequest.due_on, DataSubjectRequest.number)
@@ -350,10 +350,10 @@ class RequestService:
     def assign(self, actor: str, number: int, assignee: str) -> RequestSummary:
         """Give the request to a staff member who may work requests."""
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.WORK_REQUESTS, "request.assign")
+            tx.authorize("request.assign")
             request = _get(tx, number)
             _require_open(request)
-            if not allows(tx.role_of(assignee), Permission.WORK_REQUESTS):
+            if not may(tx.role_of(assignee), "request.be_assigned"):
                 raise DomainError("dsr.assignee_cannot_work", user=assignee)
             if request.assignee != assignee:
                 previous = request.assignee
@@ -365,7 +365,7 @@ class RequestService:
     def send_code(self, actor: str, number: int) -> CodeIssued:
         """A fresh one-time code (shown once) and the registered address to send it to."""
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.WORK_REQUESTS, "request.verify")
+            tx.authorize("request.verify")
             request = _get(tx, number)
             if request.status not in (RequestStatus.RECEIVED.value, RequestStatus.VERIFYING.value):
                 raise DomainError("dsr.verify_not_needed", label=request_label(number))
@@ -388,7 +388,7 @@ class RequestService:
     def check_code(self, actor: str, number: int, code: str) -> CodeCheck:
         """Check a code the requester gave back; five wrong tries lock it."""
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.WORK_REQUESTS, "request.verify")
+            tx.authorize("request.verify")
             request = _get(tx, number)
             if request.status != RequestStatus.VERIFYING.value or request.code_hash is None:
                 raise DomainError("dsr.no_code", label=request_label(number))
@@ -436,7 +436,7 @@ class RequestService:
         if len(method) > 300:
             raise DomainError("dsr.text_too_long", limit=300)
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.WORK_REQUESTS, "request.verify")
+            tx.authorize("request.verify")
             request = _get(tx, number)
             if request.status not in (RequestStatus.RECEIVED.value, RequestStatus.VERIFYING.value):
                 raise DomainError("dsr.verify_not_needed", label=request_label(number))
@@ -459,7 +459,7 @@ class RequestService:
         if len(reason) > MAX_TEXT:
             raise DomainError("dsr.text_too_long", limit=MAX_TEXT)
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.EXECUTE_REQUESTS, "request.extend")
+            tx.authorize("request.extend")
             request = _get(tx, number)
             _require_open(request)
             if request.extended_at is not None:
@@ -483,7 +483,7 @@ class RequestService:
     def mark_told(self, actor: str, number: int) -> RequestSummary:
         """Record that the requester was told of the extension and its reasons."""
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.WORK_REQUESTS, "request.told")
+            tx.authorize("request.told")
             request = _get(tx, number)
             if request.extended_at is None:
                 raise DomainError("dsr.not_extended", label=request_label(number))
@@ -504,7 +504,7 @@ class RequestService:
         if len(reason) > MAX_TEXT:
             raise DomainError("dsr.text_too_long", limit=MAX_TEXT)
         with self._context.transaction(actor) as tx:
-            tx.authorize(Permission.EXECUTE_REQUESTS, "request.close")
+            tx.authorize("request.close")
             request = _get(tx, number)
             _transition(tx, request, target, "closed", reason)
             request.closed_at = tx.now
@@ -516,7 +516,7 @@ class RequestService:
     def check_can_execute(self, actor: str) -> None:
         """Refuse (audited) before a close/extend form is opened for someone who may not."""
         with self._context.reading(actor) as tx:
-            tx.authorize(Permission.EXECUTE_REQUESTS, "request.execute")
+            tx.authorize("request.execute")
 
     def _notify(self) -> None:
         if self._on_notification is not None:

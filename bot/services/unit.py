@@ -16,7 +16,7 @@ from sqlalchemy.orm.util import identity_key
 
 from bot.config import Settings
 from bot.domain.audit_chain import canonical_affixes, chain_links
-from bot.domain.permissions import PERMISSION_TABLE, Permission, Role, allows
+from bot.domain.permissions import PERMISSION_TABLE, Permission, Role, allows, permission_for
 from bot.services.errors import DomainError, NotStaff, PermissionRefused
 from storage.db import Checkpoint, checkpoint_wal
 from storage.models import AuditHead, Counter, FieldChange, StaffMember
@@ -348,7 +348,7 @@ class Look:
             self._refuse(role, permission, refused_as, None)
         return [row[1:] for row in rows if row[1] is not None]
 
-    def require(self, permission: Permission, action: str) -> None:
+    def require(self, action: str) -> None:
         """`authorize`, for a use case that needs no role but the check's: on PostgreSQL the
         staff table is read by the next listing's own statement (`read_listed`), a round trip
         fewer for every find by staff whom the settings do not make admins. Any other read,
@@ -356,15 +356,15 @@ class Look:
         actor learns and reads nothing before the check, and a refusal is audited, as
         `authorize` would."""
         if self.dialect.name == "postgresql" and self.actor not in self.settings.admins:
-            self.pending = (permission, action)
+            self.pending = (permission_for(action), action)
         else:
-            self.authorize(permission, action)
+            self.authorize(action)
 
     def settle(self) -> None:
         """Check the permission `require` left for later, if any (`authorize`)."""
         if self.pending is not None:
-            (permission, action), self.pending = self.pending, None
-            self.authorize(permission, action)
+            (_, action), self.pending = self.pending, None
+            self.authorize(action)
 
     def role_of(self, user_id: str) -> Role | None:
         """The user's role: bootstrap admins from settings, else the staff table."""
@@ -373,10 +373,9 @@ class Look:
         rows = self.run(_ROLE_OF, {"user": user_id})
         return Role(rows[0][0]) if rows else None
 
-    def authorize(
-        self, permission: Permission, action: str, customer_number: int | None = None
-    ) -> Role:
-        """Check the actor holds the permission; a refusal is audited, then raised."""
+    def authorize(self, action: str, customer_number: int | None = None) -> Role:
+        """Check the actor may do `action` (`ACTIONS`); a refusal is audited, then raised."""
+        permission = permission_for(action)
         role = self.role_of(self.actor)
         if allows(role, permission):
             assert role is not None
@@ -408,10 +407,10 @@ class Tx:
         member = self.session.get(StaffMember, user_id)
         return Role(member.role) if member is not None else None
 
-    def authorize(
-        self, permission: Permission, action: str, customer_number: int | None = None
-    ) -> Role:
-        """Check the actor holds the permission; a refusal is audited and committed, then raised."""
+    def authorize(self, action: str, customer_number: int | None = None) -> Role:
+        """Check the actor may do `action` (`ACTIONS`); a refusal is audited and committed,
+        then raised."""
+        permission = permission_for(action)
         role = self.role_of(self.actor)
         if allows(role, permission):
             self.role = role

@@ -29,8 +29,7 @@ from bot.domain.customer_fields import (
     clean_service_user_fields,
 )
 from bot.i18n import CATALOGS
-from handlers.parsing import ParseError, parse_mention
-from handlers.requests import parse_date, parse_request_number
+from handlers.parsing import ParseError, parse_date, parse_mention, parse_request_number
 from tests.support.register_state import count_case
 
 TZ = zoneinfo.ZoneInfo("Europe/Helsinki")

@@ -23,9 +23,9 @@ from bot.fake_slack.api import RESPONSE_URL_METHOD, RecordedCall
 from bot.fake_slack.wire import picked_user
 from bot.services.comms import LogRequest
 from bot.services.staff import grant_role
-from handlers.comms_blocks import CUSTOMER_ACTION, LOG_MODAL_CALLBACK
-from handlers.request_blocks import ASSIGN_ME, EXTEND, FULFIL, OPEN, TOLD
-from handlers.rights import ERASE_CONFIRM
+from handlers.blocks.comms import CUSTOMER_ACTION, LOG_MODAL_CALLBACK
+from handlers.blocks.requests import ASSIGN_ME, EXTEND, FULFIL, OPEN, TOLD
+from handlers.blocks.rights import ERASE_CONFIRM
 from storage.models import BillingProfile, Contract, Customer, Invoice
 from tests.conftest import (
     ADMIN,

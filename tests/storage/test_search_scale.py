@@ -21,7 +21,7 @@ from bot.i18n import Translator
 from bot.services import Services, search
 from bot.services.errors import DomainError
 from bot.services.search import FIND_COUNT_CAP, FIND_MAX_WORDS
-from handlers.blocks import find_message
+from handlers.blocks.customers import find_message
 from tests.conftest import ADMIN
 
 

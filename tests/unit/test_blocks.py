@@ -15,14 +15,8 @@ from bot.services.customers import (
     HistoryEntry,
 )
 from bot.services.search import CustomerSummary
-from handlers.blocks import (
-    MAX_MESSAGE_BLOCKS,
-    MAX_SECTION_TEXT,
-    card_message,
-    find_message,
-    history_message,
-    packed_lines,
-)
+from handlers.blocks.common import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT, packed_lines
+from handlers.blocks.customers import card_message, find_message, history_message
 
 T = Translator("en")
 TZ = zoneinfo.ZoneInfo("Europe/Helsinki")

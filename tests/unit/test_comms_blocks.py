@@ -14,8 +14,8 @@ from bot.services.customers import FindResult
 from bot.services.home import HomeOverview
 from bot.services.search import CustomerSummary
 from bot.services.usage import UsageSummary
-from handlers.blocks import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT, usage_section
-from handlers.comms_blocks import (
+from handlers.blocks.common import MAX_MESSAGE_BLOCKS, MAX_SECTION_TEXT
+from handlers.blocks.comms import (
     correspondence_message,
     customer_options,
     home_view,
@@ -23,6 +23,7 @@ from handlers.comms_blocks import (
     log_modal_values,
     parse_metadata,
 )
+from handlers.blocks.customers import usage_section
 
 T = Translator("en")
 TZ = zoneinfo.ZoneInfo("Europe/Helsinki")

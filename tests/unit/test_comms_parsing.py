@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.services.errors import DomainError
-from handlers.comms import parse_list_command, parse_log_command
-from handlers.parsing import slack_to_plain
+from handlers.parsing import parse_list_command, parse_log_command, slack_to_plain
 
 
 def test_ref_channel_and_summary() -> None:

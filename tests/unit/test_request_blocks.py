@@ -13,7 +13,7 @@ from bot.fake_slack.limits import message_refusal
 from bot.i18n import Translator
 from bot.services.reminders import OutgoingNotification
 from bot.services.requests import HomeRequests, RequestSummary
-from handlers.request_blocks import home_request_blocks, notification_message
+from handlers.blocks.requests import home_request_blocks, notification_message
 
 TODAY = dt.date(2026, 12, 8)
 SECTIONS = ("overdue", "due_soon", "unassigned", "tell")

@@ -20,7 +20,7 @@ from bot.services.requests import (
     RequestSummary,
     request_label,
 )
-from handlers.blocks import (
+from handlers.blocks.common import (
     MAX_MESSAGE_BLOCKS,
     Block,
     Message,

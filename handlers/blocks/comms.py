@@ -17,7 +17,7 @@ from bot.services.comms import CorrespondenceEntry, CorrespondenceListing, Logge
 from bot.services.customers import FindResult
 from bot.services.home import HomeOverview
 from bot.services.search import CustomerSummary
-from handlers.blocks import (
+from handlers.blocks.common import (
     MAX_MESSAGE_BLOCKS,
     MAX_MODAL_BLOCKS,
     Block,

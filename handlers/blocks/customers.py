@@ -1,169 +1,31 @@
-"""Block Kit builders: pure functions from service results to Slack payloads (SPEC §4.3–4.4).
-
-Every stored text goes through `esc` before it reaches mrkdwn; every list respects Slack's
-limits (50 blocks a message, 100 in a modal, 3000 characters per section text).
-"""
+"""The customer card, search results, history and the customer form."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.domain.contact import display_phone
-from bot.domain.text import clip, escape_mrkdwn
+from bot.domain.text import clip
 from bot.i18n import Translator
-from bot.services.audit import AuditListing
 from bot.services.customers import CustomerCard, FindResult, History
-from bot.services.staff import StaffEntry
-from bot.services.stats import RegisterStats
 from bot.services.usage import UsageSummary
-
-Block = dict[str, Any]
-Message = dict[str, Any]
-
-MAX_MESSAGE_BLOCKS = 50
-MAX_MODAL_BLOCKS = 100
-MAX_SECTION_TEXT = 3000
-_SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
-
-USAGE: dict[str, list[str]] = {
-    "/customer": [
-        "/customer find TEXT",
-        "/customer show REF",
-        "/customer new [key=value ...]",
-        "/customer set REF key=value ...",
-        "/customer history REF",
-        "/customer contact add REF name=... [title=...] [email=...] [phone=...]",
-        "/customer user add REF username=... [name=...] [email=...]",
-        "/customer optout REF",
-        "/customer consent REF PURPOSE give|withdraw [evidence...]",
-        "/customer disclose REF recipient=... basis=consent|law [law=...] [country=XX] [data=...]",
-        "/customer export REF [request=DSR-N]",
-        "/customer erase REF [confirm] [request=DSR-N]",
-    ],
-    "/comms": [
-        "/comms log REF CHANNEL [dir=in|out] [at=YYYY-MM-DD[THH:MM]] [recording=URI] SUMMARY...",
-        "/comms list REF [N] [page=P]",
-    ],
-    "/dsr": [
-        '/dsr new REF|- TYPE [received=YYYY-MM-DD] [via=CHANNEL] [requester="..."] [NOTE...]',
-        "/dsr list [open|overdue|mine|all]",
-        "/dsr show ID",
-        "/dsr assign ID @user",
-        '/dsr verify ID send | ID CODE | ID method="..."',
-        "/dsr extend ID REASON...",
-        "/dsr close ID fulfilled|refused|withdrawn REASON...",
-        "/dsr link ID REF",
-        "/dsr told ID",
-    ],
-    "/register": [
-        "/register roles",
-        "/register grant @user ROLE",
-        "/register revoke @user",
-        "/register audit REF",
-        "/register stats",
-        "/register notice [fi|en]",
-    ],
-}
-
-SUBCOMMAND_USAGE: dict[str, str] = {
-    line.split()[0] + " " + line.split()[1]: line for lines in USAGE.values() for line in lines
-}
-
-
-def esc(value: object) -> str:
-    """Stored text made safe for mrkdwn."""
-    return escape_mrkdwn(str(value))
-
-
-def fmt_time(at: dt.datetime | None, tz: zoneinfo.ZoneInfo) -> str:
-    """A UTC time shown in the register's time zone."""
-    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if at is not None else "–"
-
-
-def fmt_actor(actor: str) -> str:
-    """A Slack user as a mention (renders the name, pings nobody in ephemeral text); else text."""
-    return f"<@{actor}>" if _SLACK_ID.match(actor) else esc(actor)
-
-
-def fmt_money(cents: int) -> str:
-    """Euro cents as `1 234,50 €`."""
-    euros, rest = divmod(abs(cents), 100)
-    sign = "-" if cents < 0 else ""
-    return f"{sign}{euros:,}".replace(",", " ") + f",{rest:02d} €"
-
-
-def section(text: str) -> Block:
-    """A mrkdwn section, clipped to Slack's limit."""
-    return {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_SECTION_TEXT)}}
-
-
-def context(text: str) -> Block:
-    """A small grey line."""
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, 3000)}]}
-
-
-def header(text: str) -> Block:
-    """A plain-text header (Slack allows 150 characters)."""
-    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, 150)}}
-
-
-def message(blocks: list[Block], fallback: str) -> Message:
-    """An ephemeral reply with blocks and its notification text."""
-    return {
-        "response_type": "ephemeral",
-        "text": clip(fallback, 3000),
-        "blocks": blocks[:MAX_MESSAGE_BLOCKS],
-    }
-
-
-def text_message(text: str) -> Message:
-    """A one-section ephemeral reply."""
-    return message([section(text)], text)
-
-
-def packed_lines(lines: Sequence[str], *, max_blocks: int, more: str | None) -> list[Block]:
-    """Lines packed into as few sections as fit, within a block budget; `more` ends a cut list."""
-    blocks: list[Block] = []
-    current: list[str] = []
-    size = 0
-    shown = 0
-    for line in lines:
-        line = clip(line, MAX_SECTION_TEXT)
-        if current and size + len(line) + 1 > MAX_SECTION_TEXT:
-            if len(blocks) + 2 > max_blocks:
-                break
-            blocks.append(section("\n".join(current)))
-            current, size = [], 0
-        current.append(line)
-        size += len(line) + 1
-        shown += 1
-    if current and len(blocks) + 2 <= max_blocks:
-        blocks.append(section("\n".join(current)))
-    else:
-        shown -= len(current)
-    hidden = len(lines) - shown
-    if more is not None and hidden > 0:
-        blocks.append(context(more.format(n=hidden)))
-    return blocks
-
-
-def help_message(t: Translator, command: str) -> Message:
-    """The usage of one command, with a line on what it does."""
-    lines = "\n".join(f"`{line}`" for line in USAGE[command])
-    intro = t(f"help.{command.strip('/')}")
-    return message([section(f"*{command}* — {intro}"), section(lines)], f"{command}: {intro}")
-
-
-def error_message(t: Translator, sentence: str, usage: str | None) -> Message:
-    """One clear sentence and the usage line that applies."""
-    text = f":warning: {sentence}"
-    if usage:
-        text += "\n" + t("common.usage", usage=f"`{usage}`")
-    return text_message(text)
+from handlers.blocks.common import (
+    MAX_MESSAGE_BLOCKS,
+    MAX_MODAL_BLOCKS,
+    Block,
+    Message,
+    context,
+    esc,
+    fmt_actor,
+    fmt_money,
+    fmt_time,
+    message,
+    packed_lines,
+    section,
+    text_message,
+)
 
 
 def find_message(t: Translator, query: str, result: FindResult) -> Message:
@@ -337,69 +199,6 @@ def history_message(t: Translator, history: History, tz: zoneinfo.ZoneInfo) -> M
     return message(blocks, t("history.title", number=history.number, total=history.total))
 
 
-def roles_message(t: Translator, entries: Sequence[StaffEntry], tz: zoneinfo.ZoneInfo) -> Message:
-    """Staff members and their roles."""
-    lines = [
-        f"• {fmt_actor(e.slack_user_id)} — *{e.role.value}* ("
-        + (
-            t("roles.bootstrap")
-            if e.bootstrap
-            else t(
-                "roles.granted", by=fmt_actor(e.granted_by or "?"), at=fmt_time(e.granted_at, tz)
-            )
-        )
-        + ")"
-        for e in entries
-    ]
-    if not lines:
-        return text_message(t("roles.none"))
-    blocks = [section(f"*{t('roles.title')}*")]
-    blocks += packed_lines(
-        lines, max_blocks=MAX_MESSAGE_BLOCKS - 1, more=t("common.and_more", n="{n}")
-    )
-    return message(blocks, t("roles.title"))
-
-
-def audit_message(t: Translator, listing: AuditListing, tz: zoneinfo.ZoneInfo) -> Message:
-    """Who accessed or changed a customer."""
-    if not listing.entries:
-        return text_message(t("audit.none", number=listing.number))
-    lines = [
-        f"#{e.seq} · {fmt_time(e.at, tz)} · {fmt_actor(e.actor)} · `{esc(e.action)}`"
-        + (f" · *{t('audit.refused')}*" if e.outcome != "ok" else "")
-        + (f" · {esc(e.detail)}" if e.detail else "")
-        for e in listing.entries
-    ]
-    blocks = [section(t("audit.title", number=listing.number, total=listing.total))]
-    blocks += packed_lines(
-        lines, max_blocks=MAX_MESSAGE_BLOCKS - 2, more=t("common.and_more", n="{n}")
-    )
-    cut = listing.total - len(listing.entries)
-    if cut > 0:
-        blocks.append(context(t("common.and_more", n=cut)))
-    return message(blocks, t("audit.title", number=listing.number, total=listing.total))
-
-
-def stats_message(t: Translator, stats: RegisterStats) -> Message:
-    """Register counts."""
-    statuses = (
-        ", ".join(f"{t('status.' + s)} {n}" for s, n in sorted(stats.customers_by_status.items()))
-        or "0"
-    )
-    lines = [
-        f"*{t('stats.customers')}*: {statuses}",
-        f"*{t('stats.optouts')}*: {stats.marketing_opt_outs}",
-        f"*{t('stats.correspondence')}*: {stats.correspondence}",
-        f"*{t('stats.requests')}*: {stats.open_requests} "
-        f"({t('stats.overdue', n=stats.overdue_requests)})",
-        f"*{t('stats.staff')}*: {stats.staff}",
-        f"*{t('stats.audit')}*: {stats.audit_events}",
-    ]
-    return message([section(f"*{t('stats.title')}*\n" + "\n".join(lines))], t("stats.title"))
-
-
-# --- Modals -------------------------------------------------------------------------------
-
 CUSTOMER_MODAL_FIELDS: tuple[tuple[str, bool, bool], ...] = (
     # (field, required, multiline)
     ("name", True, False),
@@ -412,6 +211,8 @@ CUSTOMER_MODAL_FIELDS: tuple[tuple[str, bool, bool], ...] = (
     ("city", False, False),
     ("country", False, False),
 )
+
+
 KIND_CHOICES = ("company", "person")
 LANGUAGE_CHOICES = ("fi", "sv", "en")
 
@@ -489,13 +290,3 @@ def modal_values(state: Mapping[str, Any]) -> dict[str, str]:
         else:
             values[block_id] = str(element.get("value") or "")
     return values
-
-
-def modal_notice(t: Translator, title: str, text: str) -> dict[str, Any]:
-    """A modal that only says something (after a save, or a refusal)."""
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": clip(title, 24)},
-        "close": {"type": "plain_text", "text": t("modal.close")},
-        "blocks": [section(text)],
-    }
