@@ -236,7 +236,7 @@ def running_server(
     **extra: str,
 ) -> Iterator[tuple[int, int]]:
     """`regbot serve` in a subprocess against a FakeSlack; yields (port, pid). `module` is
-    what `python -m` runs: an experiment of bench/ (`floor_serve`) finds its module here."""
+    what `python -m` runs: an experiment (`floor_serve`) is found in bench/experiments/."""
     port = free_port()
     with ExitStack() as stack:
         if fake is None:
@@ -244,7 +244,10 @@ def running_server(
         env = regbot_env(url, **{"SLACK_API_URL": fake.api_url, **extra})
         if module != "bot":
             env["PYTHONPATH"] = os.pathsep.join(
-                filter(None, [str(Path(__file__).resolve().parent), env.get("PYTHONPATH")])
+                filter(
+                    None,
+                    [str(Path(__file__).resolve().parent / "experiments"), env.get("PYTHONPATH")],
+                )
             )
         log = (WORK / f"serve-{uuid.uuid4().hex[:6]}.log").open("w")
         process = subprocess.Popen(

@@ -20,12 +20,13 @@ help and find each read.
 
 `--kinds number` (or any of bid, email, phone, fragment, words, comma-separated) sends only
 finds of those kinds, and `--workers 1` runs the server with one worker, whose pid it prints,
-for a profiler to attach to (docs/BENCHMARKS.md, "Why find is not within 1.5 × help").
+for a profiler to attach to (docs/benchmarks-log/find.md, "Where an identifier find's extra
+time goes").
 
-`--floor` runs the server of `bench/floor_serve.py` instead, whose find takes the real find's
-path to the database but asks it only `SELECT 1`, appends no audit link and answers a fixed
-line: what a find costs next to help before its own statements (docs/BENCHMARKS.md, "What
-one round trip costs").
+`--floor` runs the experiment `bench/experiments/floor_serve.py` instead, whose find takes the
+real find's path to the database but asks it only `SELECT 1`, appends no audit link and answers
+a fixed line: what a find costs next to help before its own statements (docs/BENCHMARKS.md,
+"find against help"; docs/benchmarks-log/find-against-help.md, "What one round trip costs").
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def main() -> None:
     parser.add_argument(
         "--floor",
         action="store_true",
-        help="find asks only SELECT 1 and answers a fixed line (bench/floor_serve.py)",
+        help="find asks only SELECT 1 and answers a fixed line (bench/experiments/floor_serve.py)",
     )
     args = parser.parse_args()
     url = database_url(args.engine, f"regbench_{args.customers}")

@@ -1,10 +1,13 @@
-"""`/customer find` by name, in one process: the find service's own time for each name text of
+r"""`/customer find` by name, in one process: the find service's own time for each name text of
 bench/find.py (and a few more), on its first run and repeated, and the rows it finds.
 
-    .venv/bin/python bench/names.py --engine sqlite
-    .venv/bin/python bench/names.py --engine sqlite --code /tmp/old --rows /tmp/old.json
-    .venv/bin/python bench/names.py --engine postgresql --texts '["--", "kallio - rakennus"]'
-    .venv/bin/python bench/names.py --engine postgresql --numbers 40 --repeat 10 --actor agent
+    .venv/bin/python bench/experiments/names.py --engine sqlite
+    .venv/bin/python bench/experiments/names.py --engine sqlite --code /tmp/old \
+        --rows /tmp/old.json
+    .venv/bin/python bench/experiments/names.py --engine postgresql \
+        --texts '["--", "kallio - rakennus"]'
+    .venv/bin/python bench/experiments/names.py --engine postgresql --numbers 40 --repeat 10 \
+        --actor agent
 
 Runs on the register bench/find.py built. `--code DIR` loads regbot from DIR (a worktree of
 another commit, `git worktree add /tmp/old COMMIT`) instead of this checkout, and `--rows
@@ -32,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--code", default=str(Path(__file__).resolve().parent.parent))
+    parser.add_argument("--code", default=str(Path(__file__).resolve().parents[2]))
     parser.add_argument("--rows", help="write the rows each text found to this JSON file")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--numbers", type=int, default=0, help="time N finds by number instead")
@@ -47,6 +50,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(args.code).resolve()))
     from bot.app import build_services  # noqa: I001 (this order)
     from bot.config import load_settings
+    import _bench_path  # noqa: F401 (puts bench/ on the path)
     from common import ADMIN, database_exists, database_url
     from find import AGENT, _kind, queries
     from storage.db import make_engine

@@ -1,6 +1,6 @@
 """Posting a reply to a response URL: Bolt's `respond()` against regbot's `PooledRespond`.
 
-    .venv/bin/python bench/replies.py --posts 500
+    .venv/bin/python bench/experiments/replies.py --posts 500
 
 A catcher runs in a process of its own (HTTP/1.1, and HTTPS with a self-signed certificate
 made by `openssl`, as `hooks.slack.com` is reached over TLS); this process posts a find's
@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import _bench_path  # noqa: F401 (puts bench/ on the path)
 from common import PYTHON, WORK, percentile
 from slack_bolt import Respond
 

@@ -1,8 +1,8 @@
 """What PostgreSQL itself spends on a `/customer find`: bench/find.py run with the server
 logging every statement's duration, and the find's statements read back from the log.
 
-    .venv/bin/python bench/pg_server_time.py
-    .venv/bin/python bench/pg_server_time.py --kinds fragment --rounds 100
+    .venv/bin/python bench/experiments/pg_server_time.py
+    .venv/bin/python bench/experiments/pg_server_time.py --kinds fragment --rounds 100
 
 Runs on the register bench/find.py built (`regbench_1000000`), for identifier finds unless
 `--kinds` says otherwise. For the run, `log_min_duration_statement = 0` is set on that
@@ -29,6 +29,7 @@ from collections import defaultdict
 from pathlib import Path
 from types import FrameType
 
+import _bench_path  # noqa: F401 (puts bench/ on the path)
 from common import PYTHON, ROOT, database_url, percentile
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url

@@ -2,8 +2,8 @@
 data), in one process: `StaffService.check_is_staff` for a bootstrap admin of the settings and
 for an agent of the staff table, alternating.
 
-    .venv/bin/python bench/staff_check.py --engine sqlite
-    .venv/bin/python bench/staff_check.py --engine postgresql --code /tmp/head
+    .venv/bin/python bench/experiments/staff_check.py --engine sqlite
+    .venv/bin/python bench/experiments/staff_check.py --engine postgresql --code /tmp/head
 
 Runs on the register bench/find.py built. `--code DIR` loads regbot from DIR (a worktree of
 another commit) instead of this checkout.
@@ -22,12 +22,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--engine", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--code", default=str(Path(__file__).resolve().parent.parent))
+    parser.add_argument("--code", default=str(Path(__file__).resolve().parents[2]))
     parser.add_argument("--runs", type=int, default=400)
     args = parser.parse_args()
     sys.path.insert(0, str(Path(args.code).resolve()))
     from bot.app import build_services  # noqa: I001 (regbot from --code first)
     from bot.config import load_settings
+    import _bench_path  # noqa: F401 (puts bench/ on the path)
     from common import ADMIN, database_exists, database_url
     from find import AGENT
     from storage.db import make_engine

@@ -1,6 +1,6 @@
 """What SQLite itself needs to store N imported customers: the floor under `import customers`.
 
-    .venv/bin/python bench/import_floor.py --customers 200000
+    .venv/bin/python bench/experiments/import_floor.py --customers 200000
 
 Writes, into a fresh register, exactly the rows an import of the generated CSV writes for new
 customers (the customer row and its search-index entry, its given fields' history as one
@@ -18,6 +18,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 
+import _bench_path  # noqa: F401 (puts bench/ on the path)
 from common import WORK, create_database, database_url, drop_database
 from generate import write_customers
 

@@ -8,10 +8,10 @@ signature check, the reply posted to the response URL) and the real find's path
 PostgreSQL's autocommit mode, the permission check) except its statements: the find asks
 `SELECT 1`, which reads no table, appends no audit link, and returns one customer shaped like
 a find by number's. What a real find costs above this is its listing and its audit link
-(docs/BENCHMARKS.md, "What one round trip costs"). Help takes the same path with no
-statement at all for a bootstrap admin (`StaffService.check_is_staff`).
+(docs/benchmarks-log/find-against-help.md, "What one round trip costs"). Help takes the same
+path with no statement at all for a bootstrap admin (`StaffService.check_is_staff`).
 
-    python -m floor_serve serve --port 8000    # with bench/ on PYTHONPATH
+    python -m floor_serve serve --port 8000    # with bench/experiments/ on PYTHONPATH
 """
 
 from __future__ import annotations

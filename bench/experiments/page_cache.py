@@ -2,8 +2,8 @@
 connection in a read transaction of its own, with and without another connection writing a
 row between the runs (as every command's audit link does).
 
-    .venv/bin/python bench/page_cache.py
-    .venv/bin/python bench/page_cache.py --texts '["510000", "virtanen rakennus"]'
+    .venv/bin/python bench/experiments/page_cache.py
+    .venv/bin/python bench/experiments/page_cache.py --texts '["510000", "virtanen rakennus"]'
 
 Runs on the register bench/find.py built (SQLite). In WAL mode a connection that finds the
 database changed since its last transaction empties its page cache, so the next statement
@@ -21,6 +21,7 @@ import statistics
 import time
 from collections import Counter
 
+import _bench_path  # noqa: F401 (puts bench/ on the path)
 from common import database_exists, database_url
 from find import _kind, queries
 

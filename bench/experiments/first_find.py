@@ -1,7 +1,7 @@
 """A server's first search of several words, against its second, over signed HTTP.
 
-    .venv/bin/python bench/first_find.py --engine sqlite --starts 10
-    .venv/bin/python bench/first_find.py --engine postgresql --starts 10
+    .venv/bin/python bench/experiments/first_find.py --engine sqlite --starts 10
+    .venv/bin/python bench/experiments/first_find.py --engine postgresql --starts 10
 
 A search of several words steers by samples of the names (bot/services/search.py); this
 shows whether a server's first such search waits for them. Each start runs `regbot serve`
@@ -17,6 +17,7 @@ import random
 import statistics
 import time
 
+import _bench_path  # noqa: F401 (puts bench/ on the path)
 from common import Client, ReplyCatcher, database_exists, database_url, running_server, summary
 from find import queries
 

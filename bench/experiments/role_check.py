@@ -2,8 +2,8 @@
 round trip and then find's listing statement (how it was), against the listing statement that
 reads the role itself (`Look.require`), alternating on one connection.
 
-    .venv/bin/python bench/role_check.py
-    .venv/bin/python bench/role_check.py --runs 1000
+    .venv/bin/python bench/experiments/role_check.py
+    .venv/bin/python bench/experiments/role_check.py --runs 1000
 
 Runs on the register bench/find.py built (PostgreSQL). Each run is BEGIN, the statement(s)
 and ROLLBACK in one pipeline, as a find sends them but for COMMIT: nothing is written, and
@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from typing import Any, cast
 
+import _bench_path  # noqa: F401 (puts bench/ on the path)
 import psycopg
 from common import ADMIN, database_exists, database_url
 from find import AGENT
