@@ -21,8 +21,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.domain.enums import NotificationStatus
+from bot.domain.requests import OPEN_STATUSES
 from bot.services.faults import crash_point
-from bot.services.requests import OPEN_STATUSES, RequestSummary, summaries
+from bot.services.requests import RequestSummary, summaries
 from bot.services.unit import SYSTEM_ACTOR, ServiceContext, Tx
 from storage.models import DataSubjectRequest, Notification
 

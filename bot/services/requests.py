@@ -13,46 +13,21 @@ from bot.domain.deadlines import days_left, due_date, extended_due_date
 from bot.domain.enums import Channel, RequestStatus, RequestType, Source
 from bot.domain.passwords import hash_password, verify_password
 from bot.domain.permissions import may
+from bot.domain.requests import (
+    OPEN_STATUSES,
+    OUTCOMES,
+    VERIFIABLE_STATUSES,
+    extension_refusal,
+    is_marketing_objection,
+    is_open,
+    may_move,
+)
 from bot.domain.text import clip
 from bot.services.customers import apply_opt_out, find_customer
 from bot.services.errors import DomainError, NotFound
 from bot.services.unit import ServiceContext, Tx
 from storage.models import Customer, DataSubjectRequest, Notification, RequestEvent
 
-OPEN_STATUSES = (
-    RequestStatus.RECEIVED.value,
-    RequestStatus.VERIFYING.value,
-    RequestStatus.IN_PROGRESS.value,
-)
-# Allowed status changes (SPEC §5.2); anything else is refused with a clear message.
-TRANSITIONS: dict[str, frozenset[str]] = {
-    RequestStatus.RECEIVED.value: frozenset(
-        {
-            RequestStatus.VERIFYING.value,
-            RequestStatus.IN_PROGRESS.value,
-            RequestStatus.REFUSED.value,
-            RequestStatus.WITHDRAWN.value,
-        }
-    ),
-    RequestStatus.VERIFYING.value: frozenset(
-        {
-            RequestStatus.IN_PROGRESS.value,
-            RequestStatus.REFUSED.value,
-            RequestStatus.WITHDRAWN.value,
-        }
-    ),
-    RequestStatus.IN_PROGRESS.value: frozenset(
-        {RequestStatus.COMPLETED.value, RequestStatus.REFUSED.value, RequestStatus.WITHDRAWN.value}
-    ),
-}
-OUTCOMES = {
-    "fulfilled": RequestStatus.COMPLETED.value,
-    "refused": RequestStatus.REFUSED.value,
-    "withdrawn": RequestStatus.WITHDRAWN.value,
-}
-MARKETING_WORDS = frozenset(
-    {"marketing", "markkinointi", "suoramarkkinointi", "direktmarknadsföring"}
-)
 LIST_FILTERS = ("open", "overdue", "mine", "all")
 LIST_LIMIT = 100
 CODE_DIGITS = 6
@@ -207,7 +182,7 @@ class RequestService:
         for text in (requester, note):
             if text is not None and len(text) > MAX_TEXT:
                 raise DomainError("dsr.text_too_long", limit=MAX_TEXT)
-        marketing = request_type is RequestType.OBJECTION and _is_marketing(note)
+        marketing = request_type is RequestType.OBJECTION and is_marketing_objection(note)
         with self._context.transaction(actor) as tx:
             tx.authorize("request.create")
             today = _today(tx)
@@ -367,7 +342,7 @@ class RequestService:
         with self._context.transaction(actor) as tx:
             tx.authorize("request.verify")
             request = _get(tx, number)
-            if request.status not in (RequestStatus.RECEIVED.value, RequestStatus.VERIFYING.value):
+            if request.status not in VERIFIABLE_STATUSES:
                 raise DomainError("dsr.verify_not_needed", label=request_label(number))
             customer = (
                 tx.session.get(Customer, request.customer_id) if request.customer_id else None
@@ -438,7 +413,7 @@ class RequestService:
         with self._context.transaction(actor) as tx:
             tx.authorize("request.verify")
             request = _get(tx, number)
-            if request.status not in (RequestStatus.RECEIVED.value, RequestStatus.VERIFYING.value):
+            if request.status not in VERIFIABLE_STATUSES:
                 raise DomainError("dsr.verify_not_needed", label=request_label(number))
             request.code_hash = None
             request.verified_at = tx.now
@@ -462,13 +437,14 @@ class RequestService:
             tx.authorize("request.extend")
             request = _get(tx, number)
             _require_open(request)
-            if request.extended_at is not None:
-                raise DomainError("dsr.already_extended", label=request_label(number))
-            if _today(tx) > request.original_due_on:
+            refusal = extension_refusal(
+                extended=request.extended_at is not None,
+                today=_today(tx),
+                original_due=request.original_due_on,
+            )
+            if refusal is not None:
                 raise DomainError(
-                    "dsr.extension_too_late",
-                    label=request_label(number),
-                    due=request.original_due_on.isoformat(),
+                    refusal, label=request_label(number), due=request.original_due_on.isoformat()
                 )
             old_due = request.due_on
             request.due_on = extended_due_date(request.received_on)
@@ -586,7 +562,7 @@ def _number_of(customer: Customer | None) -> int | None:
 
 
 def _require_open(request: DataSubjectRequest) -> None:
-    if request.status not in OPEN_STATUSES:
+    if not is_open(request.status):
         raise DomainError("dsr.closed", label=request_label(request.number), status=request.status)
 
 
@@ -597,7 +573,7 @@ def _transition(
     if current == target:
         add_event(tx, request, kind, None, None, detail)
         return
-    if target not in TRANSITIONS.get(current, frozenset()):
+    if not may_move(current, target):
         raise DomainError(
             "dsr.bad_transition",
             label=request_label(request.number),
@@ -637,13 +613,6 @@ def _parse_type(name: str) -> RequestType:
         raise DomainError(
             "dsr.bad_type", value=name, choices=", ".join(t.value for t in RequestType)
         ) from None
-
-
-def _is_marketing(note: str | None) -> bool:
-    if not note:
-        return False
-    words = note.strip().lower().split()
-    return bool(words) and words[0].strip(".,:;") in MARKETING_WORDS
 
 
 def _apply_marketing_objection(tx: Tx, request: DataSubjectRequest, customer: Customer) -> None:
