@@ -143,8 +143,8 @@ def build_application(
     """Wire the whole app; the schema must be current and Slack's secrets set.
 
     `listener_threads` run the work after each ack (Bolt's listener executor); `pool_size` is
-    the PostgreSQL connection pool (as many again may overflow). docs/BENCHMARKS.md has the
-    measurements behind the defaults of `regbot serve`.
+    the PostgreSQL connection pool (as many again may overflow). The defaults of `regbot
+    serve` and the runs that chose them: docs/BENCHMARKS.md, "Sustained load".
     """
     settings.require("slack_bot_token", "slack_signing_secret")
     engine = engine or make_engine(settings.database_url, pool_size=pool_size)

@@ -137,7 +137,8 @@ def load_settings(**overrides: object) -> Settings:
 
 @dataclass(frozen=True)
 class ServerOptions:
-    """How `regbot serve` runs: docs/BENCHMARKS.md has the measurements behind the defaults."""
+    """How `regbot serve` runs; docs/BENCHMARKS.md ("Sustained load") says how the defaults
+    hold up, docs/benchmarks-log/load.md the runs that chose them."""
 
     host: str = "127.0.0.1"
     port: int = 3000

@@ -69,8 +69,8 @@ def split_words(text: str) -> list[str]:
     if '"' not in text:
         # Most commands quote nothing (`find virtanen`, `show 10042`), and shlex, with no
         # escape or comment characters, then splits at its whitespace alone: the same words
-        # without its character-by-character loop: 1.2 instead of 8.7 µs for two words
-        # (tests/unit/test_parsing.py holds the two to the same answers).
+        # without its character-by-character loop (tests/unit/test_parsing.py holds the two
+        # to the same answers).
         return [word for word in _SHLEX_SPACE.split(text) if word]
     return shell_words(text)
 

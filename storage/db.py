@@ -26,8 +26,8 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Copying the WAL back into the database file (a checkpoint) is left to `checkpoint_wal`,
 # which the scheduler runs (bot/scheduler.py), until the WAL holds this many pages (40 MB):
 # only then does a commit copy it itself, as SQLite makes the commit that passes 1000 pages
-# do by default. That commit waited 10 to 30 ms, a command's reply with it
-# (docs/BENCHMARKS.md).
+# do by default, and the command whose commit it was waited for the copy (docs/BENCHMARKS.md,
+# "find and show at 1 M").
 WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
@@ -50,7 +50,7 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
         max_overflow=pool_size,
         # JIT compiling pays off for long analytical queries; regbot's are short, and the
         # planner's cost estimate for a search over a million rows can still cross the JIT
-        # threshold and add tens of milliseconds to a 2 ms query (docs/BENCHMARKS.md).
+        # threshold and make a short query many times slower (docs/BENCHMARKS.md).
         connect_args={"options": "-c jit=off"},
     )
     _ping_when_idle(engine)

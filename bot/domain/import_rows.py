@@ -98,7 +98,7 @@ def check_chunk(columns: list[str], delimiter: str, chunk: Chunk) -> list[Checke
 def check_chunk_marshalled(columns: list[str], delimiter: str, chunk: Chunk) -> bytes:
     """`check_chunk` as plain tuples in `marshal`'s form (a worker process's task; restore
     with `unmarshal_checked`). Rows are only strings, numbers, None, tuples and dicts of
-    them, which marshal writes in half the time pickle takes."""
+    them, which marshal writes faster than pickle (docs/BENCHMARKS.md, "Import from CSV")."""
     return marshal.dumps([tuple(row) for row in check_chunk(columns, delimiter, chunk)])
 
 

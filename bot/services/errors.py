@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.domain.customer_fields import FieldError
+from bot.domain.permissions import Permission, Role
 
 
 class DomainError(Exception):
@@ -41,3 +42,10 @@ class InvalidInput(DomainError):
         first_field, first = next(iter(errors.items()))
         super().__init__(first.key, **{"field": first_field, **first.params})
         self.field_errors: dict[str, FieldError] = dict(errors)
+
+
+def refusal(role: Role | None, permission: Permission) -> tuple[str, DomainError]:
+    """The audit detail of a refusal, and the error the actor gets."""
+    if role is None:
+        return "not staff", NotStaff()
+    return f"missing {permission.value}", PermissionRefused(permission.value)

@@ -202,8 +202,8 @@ def _stream(
 
     On SQLite those columns are read as the text they are stored as and rewritten in the
     export's form (`_sqlite_time`, `_sqlite_date`) rather than parsed into datetimes and
-    formatted again: two times per entry took about 0.4 s of a 3 s export of 100 000
-    entries (docs/BENCHMARKS.md)."""
+    formatted again, which was a large share of a big export's time (docs/BENCHMARKS.md,
+    "Export of 100 000 entries")."""
     dialect = session.get_bind().dialect
     sqlite = dialect.name == "sqlite"
     columns = list(query.selected_columns)

@@ -6,18 +6,10 @@ audited under the actor it is given and recorded in the history with source `imp
 
 from __future__ import annotations
 
-import collections
-import contextlib
-import gc
-import itertools
 import json
-import multiprocessing
-import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -28,32 +20,25 @@ from bot.domain.customer_fields import FieldError
 from bot.domain.enums import CustomerStatus, Source
 from bot.domain.import_rows import (
     CUSTOMER_VALUES,
-    IMPORT_COLUMNS,
     NUMBER_COLUMN,
-    BadCsv,
     Checked,
-    Chunk,
-    check_chunk,
-    check_chunk_marshalled,
     fallback_keys,
     given,
-    parse,
-    parse_number,
-    parse_unquoted,
-    unmarshal_checked,
 )
+from bot.services.bulk_load import SqliteBulkLoad, insert_many
 from bot.services.customers import apply_customer_changes
 from bot.services.errors import DomainError, InvalidInput
 from bot.services.faults import crash_point
+from bot.services.import_csv import check_header, csv_chunks, scan_csv
+from bot.services.import_workers import (
+    PARALLEL_FROM_ROWS,
+    checked_batches,
+    collector_spared,
+    default_workers,
+)
 from bot.services.unit import ServiceContext, Tx
 from storage.models import Counter, Customer
 from storage.raw import bound_time, driver_run
-
-BATCH_SIZE = 2000
-# Files at least this long are validated in worker processes while this one writes.
-PARALLEL_FROM_ROWS = 20_000
-# SQLite page cache for an import's connection, in KiB.
-IMPORT_CACHE_KIB = 512 * 1024
 
 Progress = Callable[[int, int], None]
 
@@ -107,11 +92,11 @@ class ImportService:
         validated (in `workers` processes for big files; default: one per CPU but the one
         this process writes on) while this process writes the batches before them.
         """
-        scan = _scan_csv(path)
-        columns = _check_header(scan.header)
+        scan = scan_csv(path)
+        columns = check_header(scan.header)
         total = scan.records
         if workers is None:
-            workers = _default_workers() if total >= PARALLEL_FROM_ROWS else 0
+            workers = default_workers() if total >= PARALLEL_FROM_ROWS else 0
         report = ImportReport()
         try:
             with self._context.transaction(actor) as tx:
@@ -119,12 +104,12 @@ class ImportService:
                     # Move the counter past every number in the file first, so a generated one
                     # never collides with a later row's.
                     tx.bump_counter("customer_number", scan.highest_number)
-                bulk_load = _SqliteBulkLoad.begin(tx.session, total)
+                bulk_load = SqliteBulkLoad.begin(tx.session, total)
                 writer = _BatchWriter(tx, report, bulk_load, columns)
                 done = 0
-                chunks = _chunks(path, scan)
-                batches = _checked_batches(columns, scan.delimiter, chunks, workers)
-                with _collector_spared() as age:
+                chunks = csv_chunks(path, scan)
+                batches = checked_batches(columns, scan.delimiter, chunks, workers)
+                with collector_spared() as age:
                     for checked in batches:
                         writer.write(checked)
                         age()
@@ -153,70 +138,6 @@ class ImportService:
         return report
 
 
-@contextlib.contextmanager
-def _collector_spared() -> Iterator[Callable[[], None]]:
-    """Python's garbage collector, tuned for a loop of batches; call the function it gives
-    after each batch.
-
-    An import of a million rows spent 4.4 s in the collector, in its own process: each batch
-    makes tens of thousands of tuples that live until the batch is written, so the
-    collector scanned them over and over, and everything the writer keeps (the keys it has
-    seen) again at each full collection. Inside the block, a collection starts only after
-    100 000 more objects (a batch's are freed by reference counting before that), and what
-    exists after each batch is frozen (`gc.freeze`: never scanned, still freed when no
-    longer referenced). Both are undone when the block ends; if something else had frozen
-    objects before, freezing is left alone (unfreezing would undo theirs too).
-    """
-    thresholds = gc.get_threshold()
-    freezing = gc.get_freeze_count() == 0
-    gc.set_threshold(100_000, *thresholds[1:])
-    try:
-        yield gc.freeze if freezing else _nothing
-    finally:
-        if freezing:
-            gc.unfreeze()
-        gc.set_threshold(*thresholds)
-
-
-def _nothing() -> None:
-    pass
-
-
-def _default_workers() -> int:
-    """Validation processes: every CPU but one, which the writing process keeps busy."""
-    return min(max((os.cpu_count() or 1) - 1, 1), 8)
-
-
-def _checked_batches(
-    columns: list[str], delimiter: str, chunks: Iterator[Chunk], workers: int
-) -> Iterator[list[Checked]]:
-    """Checked batches in file order; with workers, a few batches are checked ahead."""
-    try:
-        yield from _checked_in_order(columns, delimiter, chunks, workers)
-    except BadCsv as exc:
-        raise DomainError("import.bad_csv", line=exc.line) from None
-
-
-def _checked_in_order(
-    columns: list[str], delimiter: str, chunks: Iterator[Chunk], workers: int
-) -> Iterator[list[Checked]]:
-    if workers < 1:
-        for chunk in chunks:
-            yield check_chunk(columns, delimiter, chunk)
-        return
-    # "spawn": the workers need none of this process's state (engines, threads). They get
-    # the batch's raw lines as one string and send back plain tuples, marshalled.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: collections.deque[Future[bytes]] = collections.deque()
-        for chunk in chunks:
-            pending.append(pool.submit(check_chunk_marshalled, columns, delimiter, chunk))
-            if len(pending) >= 2 * workers + 1:
-                yield unmarshal_checked(pending.popleft().result())
-        while pending:
-            yield unmarshal_checked(pending.popleft().result())
-
-
 class _BatchWriter:
     """Writes checked batches inside the import's transaction, remembering what it has seen.
 
@@ -226,7 +147,7 @@ class _BatchWriter:
     """
 
     def __init__(
-        self, tx: Tx, report: ImportReport, bulk_load: _SqliteBulkLoad | None, columns: list[str]
+        self, tx: Tx, report: ImportReport, bulk_load: SqliteBulkLoad | None, columns: list[str]
     ) -> None:
         self._tx = tx
         self._columns = columns
@@ -348,13 +269,13 @@ class _BatchWriter:
                 (cid, number, *row.values, active, False, now, now)
                 for cid, number, row in zip(ids, numbers, creates, strict=True)
             ]
-            _insert_many(connection, "customer", ("id", *_CUSTOMER_COLUMNS), customers)
+            insert_many(connection, "customer", ("id", *_CUSTOMER_COLUMNS), customers)
         else:
             customers = [
                 (number, *row.values, active, False, now, now)
                 for row, number in zip(creates, numbers, strict=True)
             ]
-            _insert_many(connection, "customer", _CUSTOMER_COLUMNS, customers)
+            insert_many(connection, "customer", _CUSTOMER_COLUMNS, customers)
             query = select(Customer.number, Customer.id).where(Customer.number.in_(numbers))
             by_number = {number: customer_id for number, customer_id in session.execute(query)}
             ids = [by_number[number] for number in numbers]
@@ -383,7 +304,7 @@ class _BatchWriter:
             (now, actor, cid, "customer", cid, field_history.PACKED, None, row.packed, _IMPORT)
             for cid, row in zip(ids, creates, strict=True)
         ]
-        _insert_many(connection, "field_change", _HISTORY_COLUMNS, history)
+        insert_many(connection, "field_change", _HISTORY_COLUMNS, history)
 
 
 # A new customer's row: its number, the values a checked row brings, then what the import sets.
@@ -409,97 +330,6 @@ _HISTORY_COLUMNS = (
     "new_value",
     "source",
 )
-
-
-class _SqliteBulkLoad:
-    """Makes an import's writes cheaper on SQLite, inside its own transaction.
-
-    SQLite's DDL is transactional and the import holds the write lock, so whatever is
-    dropped here is created again before COMMIT, and a rollback restores it anyway; readers
-    in other connections keep seeing the register as it was (WAL), indexes included.
-
-    - The row-by-row insert trigger of the customers' FTS5 table costs three times the insert
-      itself: it is dropped, and each batch's names go in with one executemany (`add`).
-    - New customers land at random places in the indexes on names and e-mail addresses, so
-      each insert reads and dirties pages all over them. When the file holds more rows than
-      the register has customers, the indexes the import never queries are dropped and
-      built again at the end (`finish`): sorting a million keys once takes a fraction of
-      the time inserting them one by one does.
-    """
-
-    TRIGGER = "customer_fts_ai"
-    # Secondary indexes on `customer` that no import query uses. The unique ones (number,
-    # business ID) are constraints of the table, and e-mail and phone answer the look-ups of
-    # rows without identifiers.
-    DEFERRABLE = ("ix_customer_name_search", "ix_customer_email_lower", "ix_customer_status")
-
-    def __init__(self, session: Session, trigger: str | None, indexes: list[str]) -> None:
-        self._session = session
-        self._trigger = trigger
-        self._indexes = indexes
-
-    @classmethod
-    def begin(cls, session: Session, rows: int) -> _SqliteBulkLoad | None:
-        """Set the import's connection up for `rows` rows; None on other engines."""
-        connection = session.connection()
-        if connection.dialect.name != "sqlite":
-            return None
-        trigger = connection.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (cls.TRIGGER,)
-        ).scalar()
-        if trigger is not None:
-            connection.exec_driver_sql(f"DROP TRIGGER {cls.TRIGGER}")
-        # With SQLite's default 2 MB page cache nearly every insert into the business ID,
-        # e-mail and phone indexes reads and spills a page; this keeps their hot pages.
-        connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
-        indexes: list[str] = []
-        customers = connection.exec_driver_sql("SELECT count(*) FROM customer").scalar_one()
-        if rows > customers:
-            placeholders = ", ".join("?" * len(cls.DEFERRABLE))
-            found = connection.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index'"  # noqa: S608
-                f" AND tbl_name = 'customer' AND name IN ({placeholders}) ORDER BY name",
-                cls.DEFERRABLE,
-            ).all()
-            for name, sql in found:
-                connection.exec_driver_sql(f"DROP INDEX {name}")
-                indexes.append(str(sql))
-        return cls(session, None if trigger is None else str(trigger), indexes)
-
-    def add(self, rows: list[tuple[int, str]]) -> None:
-        """The batch's names into the FTS5 table (when its trigger was dropped)."""
-        if self._trigger is not None:
-            _insert_many(self._session.connection(), "customer_fts", ("rowid", "name_search"), rows)
-
-    def finish(self) -> None:
-        """Create the dropped indexes and trigger again, before the import commits."""
-        connection = self._session.connection()
-        for sql in self._indexes:
-            connection.exec_driver_sql(sql)
-        if self._trigger is not None:
-            connection.exec_driver_sql(self._trigger)
-
-
-def _insert_many(
-    connection: Connection, table: str, columns: tuple[str, ...], rows: Sequence[Sequence[object]]
-) -> None:
-    """One driver-level executemany: the ORM's per-value type handling costs more than the
-    insert itself at this volume, so values arrive already in the driver's form."""
-    if not rows:
-        return
-    if connection.dialect.name == "postgresql":
-        # COPY is several times faster than any INSERT for bulk rows on PostgreSQL.
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
-        return
-    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (constant names)
-        f"VALUES ({', '.join([marker] * len(columns))})"
-    )
-    connection.exec_driver_sql(sql, rows)
 
 
 @dataclass
@@ -626,120 +456,6 @@ def _matched_by(row: Checked) -> str:
     if row.business_id is not None:
         return "business_id"
     return row.fallback[0] if row.fallback is not None else "name"
-
-
-@dataclass(frozen=True)
-class _Scan:
-    header: list[str]
-    delimiter: str
-    records: int
-    highest_number: int | None
-    # Physical lines up to the header's end, and up to the end of each full batch.
-    header_end: int
-    batch_size: int
-    batch_ends: list[int]
-
-
-def _open(path: Path) -> TextIO:
-    try:
-        return path.open(encoding="utf-8-sig", newline="")
-    except FileNotFoundError:
-        raise DomainError("import.file_not_found", path=str(path)) from None
-    except OSError as exc:
-        raise DomainError("import.unreadable", path=str(path), reason=exc.strerror) from None
-
-
-def _scan_csv(path: Path) -> _Scan:
-    """Check the whole file can be read before anything is written; count its data records
-    and note where each batch of BATCH_SIZE records ends."""
-    batch_size = BATCH_SIZE
-    quoted = _has_quotes(path)
-    with _open(path) as handle:
-        try:
-            header_line = ""
-            for line in handle:
-                if line.strip():
-                    header_line = line
-                    break
-            # The header names the delimiter: column names contain neither `,` nor `;`.
-            delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-            handle.seek(0)
-            header: list[str] | None = None
-            header_end = 0
-            batch_ends: list[int] = []
-            records = 0
-            highest: int | None = None
-            number_index: int | None = None
-            found = parse(handle, delimiter) if quoted else parse_unquoted(handle, delimiter)
-            for record in found:
-                if header is None:
-                    header, header_end = record.cells, record.end
-                    names = [name.strip().lower() for name in header]
-                    if NUMBER_COLUMN in names:
-                        number_index = names.index(NUMBER_COLUMN)
-                    continue
-                records += 1
-                if records % batch_size == 0:
-                    batch_ends.append(record.end)
-                if number_index is not None and len(record.cells) == len(header):
-                    number = parse_number(record.cells[number_index].strip())
-                    if number is not None and (highest is None or number > highest):
-                        highest = number
-        except UnicodeDecodeError:
-            raise DomainError("import.not_utf8") from None
-        except BadCsv as exc:
-            raise DomainError("import.bad_csv", line=exc.line) from None
-    if header is None:
-        raise DomainError("import.empty")
-    return _Scan(header, delimiter, records, highest, header_end, batch_size, batch_ends)
-
-
-def _has_quotes(path: Path) -> bool:
-    """Whether the file holds a quote or NUL character anywhere, read as bytes (a quick
-    pass: UTF-8 never has these bytes inside another character)."""
-    try:
-        with path.open("rb") as raw:
-            while block := raw.read(1 << 20):
-                if b'"' in block or b"\0" in block:
-                    return True
-    except OSError:
-        return True  # `_open` reports why
-    return False
-
-
-def _chunks(path: Path, scan: _Scan) -> Iterator[Chunk]:
-    """The data lines of a file `_scan_csv` has checked, cut where its batches end.
-
-    Lines are what the file yields when iterated, as the CSV reader of the scan saw them, so
-    parsing a chunk gives exactly the records (and line numbers) the scan found in it.
-    """
-    with _open(path) as handle:
-        lines = iter(handle)
-        for _ in itertools.islice(lines, scan.header_end):
-            pass
-        start = scan.header_end
-        for end in scan.batch_ends:
-            yield Chunk(start, "".join(itertools.islice(lines, end - start)))
-            start = end
-        if scan.records % scan.batch_size:
-            yield Chunk(start, "".join(lines))
-
-
-def _check_header(header: Sequence[str]) -> list[str]:
-    """The header's column names, normalised; unknown, repeated or missing columns are refused."""
-    columns = [name.strip().lower() for name in header]
-    unknown = [name for name in columns if name not in IMPORT_COLUMNS]
-    if unknown:
-        shown = ", ".join(name or '""' for name in unknown)
-        raise DomainError(
-            "import.unknown_columns", columns=shown, allowed=", ".join(IMPORT_COLUMNS)
-        )
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
-    if repeated:
-        raise DomainError("import.duplicate_columns", columns=", ".join(repeated))
-    if "name" not in columns:
-        raise DomainError("import.missing_name_column")
-    return columns
 
 
 def _summary(report: ImportReport) -> str:

@@ -47,7 +47,7 @@ from bot.domain.contact import phone_or_none
 from bot.domain.customer_fields import USERNAME
 from bot.domain.enums import CustomerStatus
 from bot.domain.text import fold
-from bot.services.unit import Look
+from bot.services.looking import Look
 
 logger = logging.getLogger("regbot.search")
 
@@ -124,8 +124,7 @@ class _Statement:
         A way runs only while the ways of better rank found at most FIND_COUNT_CAP customers
         between them: past that, the count reads "100+" and the first FIND_LIMIT are all of
         better rank, whatever the way would find. A fragment found in 101 names spares the
-        search of contacts' and users' names: at a million customers its statement took
-        0.35-0.57 ms instead of 1.5-1.9 ms on SQLite, 5.9 instead of 9.2 ms on PostgreSQL.
+        search of contacts' and users' names (docs/BENCHMARKS.md, "find and show at 1 M").
         """
         cap = FIND_COUNT_CAP + 1
         better = [
@@ -149,7 +148,7 @@ class _Statement:
         order = "best.rank, c.name_search, c.number"
         # PostgreSQL numbers the rows for the audit links its statement appends
         # (`Look.read_listed`), in the same sort. SQLite has no use for it, and its window
-        # would sort every candidate a second time (0.38 -> 0.69 ms for `virtanen`).
+        # would sort every candidate a second time.
         ordinal = (
             f", row_number() OVER (ORDER BY {order}) AS ordinal"
             if self.dialect == "postgresql"
@@ -275,8 +274,8 @@ def _add_name_ways(st: _Statement, query: str) -> None:
     # A word with no letter or digit (`-`, `&`, `...`) counts only where the whole text
     # starts a name: no index holds it (pg_trgm keeps letters and digits only, FTS5 has no
     # trigram of a lone `&`), so as a word of its own it made a search read every name that
-    # the other words found, or the whole register: 0.7 to 1.1 s on PostgreSQL for `--`,
-    # `...` or `ab &&&`, 0.2 s on both engines for `oy &` (docs/BENCHMARKS.md).
+    # the other words found, or the whole register (docs/BENCHMARKS.md, "find and show at
+    # 1 M", its limits).
     tokens = [word for word in folded.split() if _has_letter_or_digit(word)]
     if not tokens:
         return
@@ -323,12 +322,11 @@ def _fragments(
     One fragment is looked up in the trigram index as it is: a phrase of SQLite's FTS5
     table, a `LIKE` that PostgreSQL's `pg_trgm` index serves. Several are not: each engine
     would then read the posting lists of every trigram of every fragment, and Finnish names
-    share very common ones (`nen` is in half of them), so the statement for `virtanen
-    rakennus` took 7.4 ms on SQLite and 10.5 ms on PostgreSQL. Instead the index is asked
-    for the rarest trigram of each fragment (by a sample of the names, `_sample_of`), and
-    the names it yields are kept if they contain the whole fragments: 0.6 and 2.3 ms for the
-    same rows. However wrong the sample, a name is found exactly when it contains every
-    fragment.
+    share very common ones (`nen` is in half of them). Instead the index is asked for the
+    rarest trigram of each fragment (by a sample of the names, `_sample_of`), and the names
+    it yields are kept if they contain the whole fragments, which reads a small share of the
+    rows (docs/BENCHMARKS.md, "find and show at 1 M"). However wrong the sample, a name is
+    found exactly when it contains every fragment.
     """
     if len(fragments) > 1:
         looked_up = list(
@@ -368,8 +366,8 @@ def _scan_pays(st: _Statement) -> bool:
     """Whether PostgreSQL may scan the customers in order rather than list what the trigram
     index holds: where each of their ways asked the index for one trigram, found in at least
     one name in twenty of the sample (`_COMMON`). `pg_trgm` reads every match of a trigram
-    before `LIMIT 101` applies, 444 341 names for `" oy"` at a million customers (40 ms);
-    a scan meets 101 of them within the first few hundred names (4 ms). A trigram's share is
+    before `LIMIT 101` applies, nearly half the register for `" oy"`, where a scan meets 101
+    of them within the first few hundred names. A trigram's share is
     no promise for a longer fragment, nor for several together, and a scan for a rare one
     reads the whole table; a wrong sample costs speed, never a match."""
     customer = [pieces for table, pieces in st.looked_up if table == "customer"]
@@ -385,9 +383,8 @@ def _contains(st: _Statement, fragment: str, within: str = "t.name_search") -> s
     """`within` (`t.name_search`) contains `fragment`, as a filter that no index serves. On
     SQLite by `instr`, not `LIKE`: SQLite prepares a statement again each time a value bound
     to the right of a `LIKE` is bound anew (an index might serve the new pattern), and find's
-    statement took longer to prepare than to run (0.43 against 0.24 ms for `tiihonen
-    siivous`). On PostgreSQL by `strpos`, which `pg_trgm` leaves to the rows its index
-    found."""
+    statement would take longer to prepare than to run. On PostgreSQL by `strpos`, which
+    `pg_trgm` leaves to the rows its index found."""
     function = "instr" if st.dialect == "sqlite" else "strpos"
     return f"{function}({within}, {st.value(fragment)}) > 0"
 
@@ -446,11 +443,11 @@ def _sample_of(look: Look, table: str) -> _Sample:
     which trigram a search asks the index for, never what it finds, so one that has grown
     stale (or is another register's, in tests) costs at most speed.
 
-    Taking one costs a few milliseconds (12 ms for each of the three tables at a million
-    customers). In `regbot serve` and `regbot socket` the scheduler takes them at start and
-    again before they go stale (`keep_samples`), and a search uses the sample it finds,
-    stale or not. A search takes one itself only where there is none yet, or where no keeper
-    has run for two minutes (regbot's other commands, or a keeper that stopped)."""
+    Taking one reads a few thousand rows of each table. In `regbot serve` and `regbot socket`
+    the scheduler takes them at start and again before they go stale (`keep_samples`), and a
+    search uses the sample it finds, stale or not. A search takes one itself only where there
+    is none yet, or where no keeper has run for two minutes (regbot's other commands, or a
+    keeper that stopped)."""
     key = (look.dialect.name, table)
     sample = _SAMPLES.get(key)
     now = time.monotonic()

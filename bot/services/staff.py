@@ -36,9 +36,8 @@ class StaffService:
     def check_is_staff(self, actor: str, action: str) -> None:
         """Refuse (and audit) a user who is not staff, for commands that read no customer data.
         At the driver level (`ServiceContext.looking`), as find: every `help` by staff asks
-        it, and an ORM session's transaction around the one look-up made it 0.5-0.6 ms on
-        SQLite and 1.0-1.1 ms on PostgreSQL instead of 0.04-0.08 and 0.24-0.30 ms
-        (bench/staff_check.py)."""
+        it, and an ORM session's transaction around the one look-up cost many times the
+        look-up itself (bench/experiments/staff_check.py)."""
         with self._context.looking(actor) as look:
             look.authorize(action)
 

@@ -16,7 +16,7 @@ from bot.demo.data import generate_customers, seed_demo_register, write_customer
 from bot.domain.business_id import canonical_business_id, check_digit
 from bot.domain.contact import canonical_phone
 from bot.domain.import_rows import parse, parse_unquoted
-from bot.services import Services, imports
+from bot.services import Services, import_csv, imports
 from bot.services.customers import CustomerService
 from bot.services.errors import DomainError
 from bot.services.export import ExportService
@@ -376,7 +376,7 @@ def test_rows_nothing_can_recognise_are_counted_as_they_are_created(
 def test_progress_is_reported_per_batch_ending_with_total_of_total(
     tmp_path: Path, importer: ImportService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    monkeypatch.setattr(import_csv, "BATCH_SIZE", 2)
     path = tmp_path / "demo.csv"
     write_customers_csv(path, generate_customers(5))
     calls: list[tuple[int, int]] = []
@@ -519,7 +519,7 @@ def test_rows_without_identifiers_meet_customers_earlier_batches_created(
 ) -> None:
     """A row with neither number nor business ID names the customers earlier batches created
     by name and e-mail or phone: one is a repeat, two are ambiguous."""
-    monkeypatch.setattr(imports, "BATCH_SIZE", 2)
+    monkeypatch.setattr(import_csv, "BATCH_SIZE", 2)
     if register != "empty":
         customers.create(ADMIN, {"name": "Vanha Asiakas Oy", "business_id": ACME})
     path = tmp_path / "contacts.csv"
@@ -561,17 +561,17 @@ def test_a_file_with_quotes_is_scanned_by_the_csv_reader(tmp_path: Path) -> None
     """A quoted cell may hold the delimiter and line breaks: one record of three lines."""
     path = write(tmp_path, 'name,city\n"Acme, Oy","Helsinki\n\nItä"\nBeta Ky,Oulu\n')
 
-    scan = imports._scan_csv(path)
+    scan = import_csv.scan_csv(path)
 
     assert (scan.records, scan.header) == (2, ["name", "city"])
-    assert imports._has_quotes(path)
-    assert not imports._has_quotes(clean_file(tmp_path))
+    assert import_csv.has_quotes(path)
+    assert not import_csv.has_quotes(clean_file(tmp_path))
 
 
 def test_an_import_leaves_the_garbage_collector_as_it_found_it(
     tmp_path: Path, importer: ImportService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The import tunes the collector for its batches (`_collector_spared`) and undoes it,
+    """The import tunes the collector for its batches (`collector_spared`) and undoes it,
     also when writing a batch fails."""
     thresholds = gc.get_threshold()
     frozen = gc.get_freeze_count()

@@ -8,7 +8,7 @@ Create Date: 2026-12-02 15:40:00
 serve that from a B-tree only where the index compares text byte by byte: in the "C" collation,
 or with the `text_pattern_ops` operator class. A database created with any other collation (and
 `C.UTF-8` counts as other before PostgreSQL 17) answered it from the trigram index instead,
-28 ms rather than 0.1 ms at a million customers (docs/BENCHMARKS.md). SQLite compares the
+far slower at a million customers (docs/BENCHMARKS.md, "Query plans"). SQLite compares the
 `name_search` range on its existing index and needs nothing.
 """
 

@@ -7,12 +7,11 @@ Create Date: 2026-12-04 21:00:00
 A GIN index with `fastupdate` on (PostgreSQL's default) takes new entries into a pending list,
 merged into the index by VACUUM, by `gin_clean_pending_list`, or by the insert that finds the
 list past `gin_pending_list_limit` (4 MB by default). Every search reads the whole list first:
-after a bulk import, 4 MB of it cost each name search of `/customer find` 5 to 7 ms at a
-million customers, whatever it looked for. At the smallest limit, 64 kB (some 120 names), a
-search pays at most 0.1 to 0.2 ms for it. Without the list (`fastupdate = off`) a search
-pays nothing, but every insert updates the index itself, and an import of customers ran at
-half the speed; with 64 kB at about 80 % of it (docs/BENCHMARKS.md). The list there is
-now is merged into the index here.
+after a bulk import, a full list made each name search of `/customer find` read it,
+whatever it looked for. At the smallest limit, 64 kB (some 120 names), a search reads little
+of it. Without the list (`fastupdate = off`) a search reads none, but every insert updates
+the index itself and an import of customers slows down much more than with a small list
+(docs/BENCHMARKS.md, "Import from CSV"). The list there is now is merged into the index here.
 """
 
 from __future__ import annotations
