@@ -23,6 +23,7 @@ from bot.fake_slack.api import FakeSlack
 from bot.runtime.web import RegbotWsgi
 from bot.services import Services
 from storage.db import make_engine, upgrade
+from tests.support.clock import SettableClock
 from tests.support.slack_client import SignedSlackClient
 
 POSTGRES_ENV = "REGBOT_TEST_POSTGRES_URL"
@@ -163,8 +164,14 @@ def settings(database_url: str, fake_slack: FakeSlack, tmp_path: Path) -> Settin
 
 
 @pytest.fixture
-def services(settings: Settings, engine: Engine) -> Services:
-    return build_services(settings, engine=engine)
+def clock() -> SettableClock:
+    """The register's clock for this test: real time until the test sets it."""
+    return SettableClock()
+
+
+@pytest.fixture
+def services(settings: Settings, engine: Engine, clock: SettableClock) -> Services:
+    return build_services(settings, engine=engine, clock=clock)
 
 
 @dataclass
@@ -206,7 +213,7 @@ def message_text(msg: dict[str, Any]) -> str:
 
 def make_server(application: Application, host: str, port: int, threads: int = 8) -> Any:
     """The app behind waitress in this process, so tests can reach its services and clock;
-    `regbot serve` runs the same WSGI app on gunicorn (tests/test_cli.py starts it)."""
+    `regbot serve` runs the same WSGI app on gunicorn (tests/system/test_cli.py starts it)."""
     from waitress.server import create_server
 
     return create_server(
@@ -222,9 +229,11 @@ def _serve_until_closed(server: Any) -> None:
 
 
 @pytest.fixture
-def app(settings: Settings, engine: Engine, fake_slack: FakeSlack) -> Iterator[RunningApp]:
+def app(
+    settings: Settings, engine: Engine, fake_slack: FakeSlack, clock: SettableClock
+) -> Iterator[RunningApp]:
     """The real Bolt app behind waitress on a loopback port."""
-    application = build_application(settings, engine=engine)
+    application = build_application(settings, engine=engine, clock=clock)
     server: Any = make_server(application, "127.0.0.1", 0, threads=4)
     port = server.effective_port
     thread = threading.Thread(target=_serve_until_closed, args=(server,), daemon=True)

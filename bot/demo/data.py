@@ -40,7 +40,6 @@ CSV_COLUMNS = (
 )
 EMAIL_DOMAINS = ("example.fi", "example.com")
 _MOBILE_PREFIXES = ("40", "41", "44", "45", "46", "50")
-_LEGAL_FORMS = ("Oy", "Oyj", "Ky", "Tmi", "Osk", "ry", "Ay")
 _CONTACT_TITLES = (
     "toimitusjohtaja",
     "talouspäällikkö",

@@ -137,7 +137,6 @@ class FakeSlack:
         self._calls: list[RecordedCall] = []
         self._failures: list[_Failure] = []
         self._delays: list[_Delay] = []
-        self._users: dict[str, dict[str, Any]] = {}
         self._uploads: dict[str, dict[str, Any]] = {}
         self._clock = clock
         self._triggers: dict[str, float] = {}
@@ -250,10 +249,8 @@ class FakeSlack:
             return [call for call in self._calls if call.refused is not None]
 
     def user_name(self, user_id: str) -> str:
-        """The user's name as Slack puts it in a mention (``<@U1|name>``)."""
-        with self._changed:
-            user = self._users.get(user_id)
-        return str(user["name"]) if user is not None else f"user_{user_id.lower()}"
+        """The user's name as Slack puts it in a mention (``<@U1|name>``) and `users.info`."""
+        return f"user_{user_id.lower()}"
 
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """The message the bot posted at (channel, ts), as last updated; None if never posted."""
@@ -262,22 +259,6 @@ class FakeSlack:
             return dict(found) if found is not None else None
 
     # -- configuration ---------------------------------------------------------------------
-
-    def add_user(
-        self,
-        user_id: str,
-        *,
-        name: str,
-        real_name: str | None = None,
-        tz: str = _DEFAULT_TZ,
-        is_bot: bool = False,
-        deleted: bool = False,
-    ) -> None:
-        """Make ``users.info`` answer with these details for ``user_id``."""
-        with self._changed:
-            self._users[user_id] = self._user_record(
-                user_id, name=name, real_name=real_name, tz=tz, is_bot=is_bot, deleted=deleted
-            )
 
     def fail(
         self,
@@ -608,16 +589,14 @@ class FakeSlack:
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user_id = str(params.get("user", ""))
-        user = self._users.get(user_id)
-        if user is None:
-            user = self._user_record(
-                user_id,
-                name=f"user_{user_id.lower()}",
-                real_name=None,
-                tz=_DEFAULT_TZ,
-                is_bot=False,
-                deleted=False,
-            )
+        user = self._user_record(
+            user_id,
+            name=self.user_name(user_id),
+            real_name=None,
+            tz=_DEFAULT_TZ,
+            is_bot=False,
+            deleted=False,
+        )
         return {"user": user}
 
     def _user_record(

@@ -256,7 +256,7 @@ class Tx:
             )
         )
 
-    def next_number(self, counter: str, at_least: int | None = None) -> int:
+    def next_number(self, counter: str) -> int:
         """The next value of a named counter, locked against concurrent callers."""
         row = self.session.execute(
             select(Counter).where(Counter.name == counter).with_for_update()

@@ -36,3 +36,9 @@ def test_rejected_requests_reach_no_listener(app: RunningApp) -> None:
 def test_healthz_answers_ok(app: RunningApp) -> None:
     with urllib.request.urlopen(f"{app.url}/healthz", timeout=5) as response:  # noqa: S310
         assert response.status == 200
+
+
+def test_slacks_url_verification_handshake_is_answered_with_its_challenge(app: RunningApp) -> None:
+    answered = app.slack.url_verification("3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P")
+    assert answered.status == 200
+    assert "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P" in answered.text

@@ -11,6 +11,7 @@ from bot.domain.permissions import Role
 from bot.fake_slack.wire import picked_user
 from storage.models import DataSubjectRequest, RequestEvent
 from tests.conftest import ADMIN, RunningApp
+from tests.support.clock import SettableClock
 
 AGENT = "UAGENT0001"
 VIEWER = "UVIEWER001"
@@ -31,11 +32,14 @@ def new_request(app: RunningApp, text: str, user: str = ADMIN) -> str:
     return reply
 
 
-def test_a_request_gets_a_number_and_a_due_date_shown_in_every_reply(app: RunningApp) -> None:
+def test_a_request_gets_a_number_and_a_due_date_shown_in_every_reply(
+    app: RunningApp, clock: SettableClock
+) -> None:
+    clock.set(dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC))
     number = customer(app)
     reply = new_request(app, f"{number} access received=2026-11-24 via=email")
     assert "*DSR-1*" in reply
-    assert "due 2026-12-28" in reply
+    assert "due 2026-12-28 (33 days left)" in reply
     for text in ("show DSR-1", "list", f"assign DSR-1 {picked_user('UADMIN0001')}"):
         shown = app.reply_text("/dsr", text)
         assert "DSR-1" in shown and "2026-12-28" in shown, (text, shown)

@@ -136,10 +136,6 @@ class FakeSocketMode:
         """Block until ``count`` connections have been greeted with ``hello``."""
         self._wait(lambda: len(self._connections) >= count, timeout, f"{count} connection(s)")
 
-    def wait_for_open_connections(self, count: int, timeout: float = 10.0) -> None:
-        """Block until exactly ``count`` connections are open (e.g. the client closed the old)."""
-        self._wait(lambda: len(self._open) == count, timeout, f"{count} open connection(s)")
-
     def drop(self) -> None:
         """Cut the newest open connection with a TCP reset: no closing handshake, no FIN first."""
         connection = self._newest_open()

@@ -12,7 +12,7 @@ from bot.services import Services
 from tests.conftest import ADMIN
 
 runner = CliRunner()
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def run(args: list[str], database_url: str) -> tuple[int, str]:

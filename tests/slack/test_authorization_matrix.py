@@ -43,7 +43,6 @@ USERS: dict[str, Role | None] = {
     "UMXADMIN001": Role.ADMIN,
     NOT_STAFF: None,
 }
-ASSIGNEE = "UMXAGENT001"
 T = Translator("en")
 
 # An example of every subcommand as staff type it, by (command, subcommand); the permission it
