@@ -12,10 +12,10 @@ from bot.services.stats import RegisterStats
 from handlers.blocks.common import (
     MAX_MESSAGE_BLOCKS,
     Message,
-    context,
     esc,
     fmt_actor,
     fmt_time,
+    lines_message,
     message,
     packed_lines,
     section,
@@ -56,14 +56,8 @@ def audit_message(t: Translator, listing: AuditListing, tz: zoneinfo.ZoneInfo) -
         + (f" · {esc(e.detail)}" if e.detail else "")
         for e in listing.entries
     ]
-    blocks = [section(t("audit.title", number=listing.number, total=listing.total))]
-    blocks += packed_lines(
-        lines, max_blocks=MAX_MESSAGE_BLOCKS - 2, more=t("common.and_more", n="{n}")
-    )
-    cut = listing.total - len(listing.entries)
-    if cut > 0:
-        blocks.append(context(t("common.and_more", n=cut)))
-    return message(blocks, t("audit.title", number=listing.number, total=listing.total))
+    title = t("audit.title", number=listing.number, total=listing.total)
+    return lines_message(t, title, lines, listing.total)
 
 
 def stats_message(t: Translator, stats: RegisterStats) -> Message:

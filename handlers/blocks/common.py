@@ -102,6 +102,19 @@ def packed_lines(lines: Sequence[str], *, max_blocks: int, more: str | None) -> 
     return blocks
 
 
+def lines_message(t: Translator, title: str, lines: Sequence[str], total: int) -> Message:
+    """A titled list of `total` entries of which `lines` are shown, within Slack's blocks,
+    with `… and N more` for those cut here or not read at all."""
+    blocks = [section(title)]
+    blocks += packed_lines(
+        lines, max_blocks=MAX_MESSAGE_BLOCKS - 2, more=t("common.and_more", n="{n}")
+    )
+    cut = total - len(lines)
+    if cut > 0:
+        blocks.append(context(t("common.and_more", n=cut)))
+    return message(blocks, title)
+
+
 def help_message(t: Translator, command: str, usage: Sequence[str]) -> Message:
     """The usage of one command (a line per subcommand), with a line on what it does."""
     lines = "\n".join(f"`{line}`" for line in usage)

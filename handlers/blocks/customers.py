@@ -21,6 +21,7 @@ from handlers.blocks.common import (
     fmt_actor,
     fmt_money,
     fmt_time,
+    lines_message,
     message,
     packed_lines,
     section,
@@ -189,14 +190,8 @@ def history_message(t: Translator, history: History, tz: zoneinfo.ZoneInfo) -> M
         f"{esc(clip(e.new, 200)) if e.new is not None else '∅'} · _{t('source.' + e.source)}_"
         for e in history.entries
     ]
-    blocks = [section(t("history.title", number=history.number, total=history.total))]
-    blocks += packed_lines(
-        lines, max_blocks=MAX_MESSAGE_BLOCKS - 2, more=t("common.and_more", n="{n}")
-    )
-    cut = history.total - len(history.entries)
-    if cut > 0:
-        blocks.append(context(t("common.and_more", n=cut)))
-    return message(blocks, t("history.title", number=history.number, total=history.total))
+    title = t("history.title", number=history.number, total=history.total)
+    return lines_message(t, title, lines, history.total)
 
 
 CUSTOMER_MODAL_FIELDS: tuple[tuple[str, bool, bool], ...] = (
