@@ -74,7 +74,7 @@ class Application:
     bolt: App
     # Runs each command's work after its ack; None where Bolt keeps its own.
     listeners: ThreadPoolExecutor | None = None
-    # Posts replies to response URLs over kept connections (bot/replies.py).
+    # Posts replies to response URLs over kept connections (handlers/replies.py).
     replies: ReplyPoster | None = None
 
     def close(self) -> None:

@@ -80,7 +80,7 @@ def canonical_affixes(
     Keys sorted (action, actor, at, customer, detail, outcome, seq), no spaces, ASCII only,
     as json.dumps writes each value alone. The hash is then SHA-256 of
     `{previous hash}|{head}{number or null}{tail}{seq}}}`, which PostgreSQL can compute too
-    (`bot.services.unit`, links appended in the statement that lists the customers).
+    (`bot.services.looking`, links appended in the statement that lists the customers).
     """
     when = at.astimezone(dt.UTC).isoformat(timespec="microseconds")
     head = (

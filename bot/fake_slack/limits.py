@@ -1,6 +1,6 @@
 """What Slack refuses in the payloads an app sends it: messages, views, options and view acks.
 
-The fake Slack (`bot/fake_slack.py`) checks every Web API call and response-URL post with these,
+The fake Slack (`bot/fake_slack/api.py`) checks every Web API call and response-URL post with these,
 and the test client checks every acknowledgement body, so a payload Slack would refuse fails the
 test that sent it. Each check answers a `Refusal` carrying Slack's own error name, or None.
 

@@ -12,9 +12,9 @@ from bot.services.unit import ServiceContext
 from storage.models import AuditEvent, AuditHead, Customer
 
 RECENT_LIMIT = 10
-# Recently viewed customers come from the viewer's own `customer.show` audit events. Without an
-# index on the actor, only this many latest events are searched, so opening the tab stays fast
-# on a register with millions of events (an (actor, action, seq) index would lift this; #6).
+# Recently viewed customers come from the viewer's own `customer.show` audit events, read by the
+# (actor, action, seq) index among the register's latest this many events only: the tab's cost
+# stays bounded however many cards an actor has opened, and "recent" means recent.
 RECENT_WINDOW = 50_000
 
 

@@ -1,6 +1,6 @@
 """Block Kit builders for correspondence, the log-message modal and the App Home (pure).
 
-Every stored text goes through `esc`; lists stay within Slack's limits (blocks.py helpers).
+Every stored text goes through `esc`; lists stay within Slack's limits (`handlers.blocks.common`).
 """
 
 from __future__ import annotations

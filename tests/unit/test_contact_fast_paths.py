@@ -1,4 +1,4 @@
-"""The fast paths of `bot.contact` give exactly the libraries' answers (valid or not, and the
+"""The fast paths of `bot.domain.contact` give exactly the libraries' answers (valid or not, and the
 same canonical form), on the shapes they take and on the near misses they must hand back."""
 
 from __future__ import annotations

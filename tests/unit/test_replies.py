@@ -1,4 +1,4 @@
-"""Replies to response URLs over kept connections (bot/replies.py), against a local server."""
+"""Replies to response URLs over kept connections (handlers/replies.py), against a local server."""
 
 from __future__ import annotations
 
