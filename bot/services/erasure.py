@@ -1,7 +1,8 @@
 """Erasure (SPEC §5.6): anonymise every personal field, keep what the law requires, report both.
 
 The customer row survives with its number (never reused) and status `erased`; invoices stay as
-accounting records with minimal identifiers and a `retained_until` date from bot/domain/retention.py.
+accounting records with minimal identifiers and a `retained_until` date
+(bot/domain/retention.py).
 Everything else that could identify the person is blanked in one transaction.
 """
 

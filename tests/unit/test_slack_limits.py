@@ -1,5 +1,5 @@
-"""What Slack refuses, checked both ways: each limit refuses a payload Slack documents as
-invalid, with Slack's error name, and passes the valid payload next to it (bot/fake_slack/limits.py)."""
+"""What Slack refuses, checked both ways (bot/fake_slack/limits.py): each limit refuses a payload
+Slack documents as invalid, with Slack's error name, and passes the valid payload next to it."""
 
 from __future__ import annotations
 
