@@ -25,7 +25,7 @@ from sqlalchemy import event
 
 from bot.app import build_services
 from bot.config import load_settings
-from bot.services.unit import Look
+from bot.services.looking import Look
 from storage.db import make_engine, reading_engine
 from storage.raw import for_driver
 

@@ -181,6 +181,7 @@ def add_extras(
                     local = _NON_WORD.sub(".", fold(name)).strip(".")
                     yield {
                         "customer_id": cid,
+                        "ref": 1,
                         "name": name,
                         "name_search": fold(name),
                         "title": "toimitusjohtaja",
@@ -197,6 +198,7 @@ def add_extras(
                     name = f"{rng.choice(pools.first)} {rng.choice(pools.last)}"
                     yield {
                         "customer_id": cid,
+                        "ref": 1,
                         "username": f"u{cid}.{_NON_WORD.sub('.', fold(name))}",
                         "name": name,
                         "name_search": fold(name),

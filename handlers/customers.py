@@ -93,8 +93,8 @@ def contact(call: Call) -> Message:
     args = parse_arguments(call.text)
     if len(args.positional) != 2 or args.positional[0].lower() != "add":
         raise ParseError("parse.expected_ref")
-    number, name = call.services.customers.add_contact(call.user, args.positional[1], args.options)
-    return text_message(call.t("contact.added", number=number, name=esc(name)))
+    label, name = call.services.customers.add_contact(call.user, args.positional[1], args.options)
+    return text_message(call.t("contact.added", label=label, name=esc(name)))
 
 
 def user(call: Call) -> Message:
@@ -104,10 +104,10 @@ def user(call: Call) -> Message:
         raise ParseError("parse.expected_ref")
     if "password" in args.options:
         raise ParseError("parse.no_password_in_slack")
-    number, username = call.services.customers.add_service_user(
+    label, username = call.services.customers.add_service_user(
         call.user, args.positional[1], args.options
     )
-    return text_message(call.t("user.added", number=number, username=esc(username)))
+    return text_message(call.t("user.added", label=label, username=esc(username)))
 
 
 def optout(call: Call) -> Message:

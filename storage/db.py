@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 # Copying the WAL back into the database file (a checkpoint) is left to `checkpoint_wal`,
-# which the scheduler runs (bot/scheduler.py), until the WAL holds this many pages (40 MB):
+# which the scheduler runs (bot/runtime/scheduler.py), until the WAL holds this many pages (40 MB):
 # only then does a commit copy it itself, as SQLite makes the commit that passes 1000 pages
 # do by default, and the command whose commit it was waited for the copy (docs/BENCHMARKS.md,
 # "find and show at 1 M").

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -132,6 +133,10 @@ class Customer(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
     erased_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # Restriction of processing (Art. 18): when, by whom, and the request it serves.
+    restricted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    restricted_by: Mapped[str | None] = mapped_column(String(40))
+    restricted_request: Mapped[int | None] = mapped_column(Integer)
 
     contacts: Mapped[list[ContactPerson]] = relationship(
         back_populates="customer", order_by="ContactPerson.id"
@@ -161,16 +166,29 @@ class ContactPerson(Base):
             "name_search",
             postgresql_ops={"name_search": "text_pattern_ops"},
         ),
+        Index("ix_contact_person_customer_ref", "customer_id", "ref", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    # The N of `REF/cN`: counted from 1 within the customer, never reused.
+    ref: Mapped[int] = mapped_column(Integer, server_default="0")
     name: Mapped[str] = mapped_column(String(200))
     name_search: Mapped[str] = mapped_column(String(200), index=True)
     title: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    # A contact who left the customer (`left`) or was erased (`erased`), anonymised.
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    removed_reason: Mapped[str | None] = mapped_column(String(16))
+    marketing_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    marketing_opt_out_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    marketing_opt_out_by: Mapped[str | None] = mapped_column(String(40))
+    marketing_opt_out_source: Mapped[str | None] = mapped_column(String(32))
+    restricted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    restricted_by: Mapped[str | None] = mapped_column(String(40))
+    restricted_request: Mapped[int | None] = mapped_column(Integer)
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")
 
@@ -191,10 +209,13 @@ class ServiceUser(Base):
             "name_search",
             postgresql_ops={"name_search": "text_pattern_ops"},
         ),
+        Index("ix_service_user_customer_ref", "customer_id", "ref", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    # The N of `REF/uN`: counted from 1 within the customer, never reused.
+    ref: Mapped[int] = mapped_column(Integer, server_default="0")
     username: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str | None] = mapped_column(String(200))
     name_search: Mapped[str | None] = mapped_column(String(300), index=True)
@@ -205,6 +226,10 @@ class ServiceUser(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=_now)
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    restricted_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    restricted_by: Mapped[str | None] = mapped_column(String(40))
+    restricted_request: Mapped[int | None] = mapped_column(Integer)
 
     customer: Mapped[Customer] = relationship(back_populates="service_users")
 
@@ -293,6 +318,8 @@ class Consent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    # A consent given by one contact person of the customer, not by the customer itself.
+    contact_person_id: Mapped[int | None] = mapped_column(ForeignKey("contact_person.id"))
     purpose: Mapped[str] = mapped_column(String(60))
     given_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
@@ -349,6 +376,9 @@ class DataSubjectRequest(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    # A request about one person of the customer (SPEC §2.11); neither: the whole record.
+    contact_person_id: Mapped[int | None] = mapped_column(ForeignKey("contact_person.id"))
+    service_user_id: Mapped[int | None] = mapped_column(ForeignKey("service_user.id"))
     type: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(16), default=RequestStatus.RECEIVED.value)
     received_on: Mapped[dt.date] = mapped_column(Date)

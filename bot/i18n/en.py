@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import comms, requests, rights
+from bot.i18n import comms, people, requests, rights
 
 _CORE: dict[str, str] = {
     # common
@@ -95,8 +95,8 @@ _CORE: dict[str, str] = {
     "customer.created": "Created customer *{number}* {name}.",
     "customer.updated": "Customer {number} updated: {fields}.",
     "customer.unchanged": "Customer {number}: nothing changed.",
-    "contact.added": "Added contact {name} to customer {number}.",
-    "user.added": "Added service user {username} to customer {number}.",
+    "contact.added": "Added contact {name} as {label}.",
+    "user.added": "Added service user {username} as {label}.",
     "optout.done": "Customer {number} now forbids direct marketing.",
     "optout.already": "Customer {number} had already forbidden direct marketing.",
     "find.title": "*{total}* match(es) for “{query}”",
@@ -172,4 +172,4 @@ _CORE: dict[str, str] = {
 }
 
 # Each feature keeps its messages in its own module, merged here.
-MESSAGES: dict[str, str] = {**_CORE, **comms.EN, **requests.EN, **rights.EN}
+MESSAGES: dict[str, str] = {**_CORE, **comms.EN, **people.EN, **requests.EN, **rights.EN}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import comms, requests, rights
+from bot.i18n import comms, people, requests, rights
 
 _CORE: dict[str, str] = {
     # common
@@ -95,8 +95,8 @@ _CORE: dict[str, str] = {
     "customer.created": "Asiakas *{number}* {name} luotu.",
     "customer.updated": "Asiakas {number} päivitetty: {fields}.",
     "customer.unchanged": "Asiakas {number}: ei muutoksia.",
-    "contact.added": "Yhteyshenkilö {name} lisätty asiakkaalle {number}.",
-    "user.added": "Palvelun käyttäjä {username} lisätty asiakkaalle {number}.",
+    "contact.added": "Yhteyshenkilö {name} lisätty tunnuksella {label}.",
+    "user.added": "Palvelun käyttäjä {username} lisätty tunnuksella {label}.",
     "optout.done": "Asiakas {number} on nyt kieltänyt suoramarkkinoinnin.",
     "optout.already": "Asiakas {number} oli jo kieltänyt suoramarkkinoinnin.",
     "find.title": "*{total}* osuma(a) haulla ”{query}”",
@@ -173,4 +173,4 @@ _CORE: dict[str, str] = {
 }
 
 # Each feature keeps its messages in its own module, merged here.
-MESSAGES: dict[str, str] = {**_CORE, **comms.FI, **requests.FI, **rights.FI}
+MESSAGES: dict[str, str] = {**_CORE, **comms.FI, **people.FI, **requests.FI, **rights.FI}

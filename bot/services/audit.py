@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.domain.audit_chain import ChainReport, Link, verify_chain
-from bot.services.customers import find_customer
+from bot.services.subjects import find_customer
 from bot.services.unit import ServiceContext
 from storage.models import AuditEvent, AuditHead
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from bot.domain.correspondence import clean_entry
 from bot.domain.enums import CustomerStatus
-from bot.services.customers import find_customer
 from bot.services.errors import DomainError, InvalidInput
+from bot.services.subjects import find_customer
 from bot.services.unit import ServiceContext
 from storage.models import Correspondence
 

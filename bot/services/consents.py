@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from bot.domain.enums import CustomerStatus
 from bot.domain.transfers import inside_eea, normalise_country
-from bot.services.customers import find_customer
 from bot.services.errors import DomainError
+from bot.services.subjects import find_customer
 from bot.services.unit import ServiceContext, Tx
 from storage.models import Consent, Customer, Disclosure
 

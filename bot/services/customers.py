@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain import field_history
-from bot.domain.business_id import InvalidBusinessId, canonical_business_id, looks_like_business_id
 from bot.domain.customer_fields import (
     CUSTOMER_FIELDS,
     FieldError,
@@ -24,8 +23,9 @@ from bot.domain.customer_fields import (
 from bot.domain.enums import CustomerStatus, Source
 from bot.domain.passwords import hash_password, is_importable_hash, needs_rehash, verify_password
 from bot.domain.permissions import may
+from bot.domain.subjects import contact_label, user_label
 from bot.domain.text import fold
-from bot.services.errors import DomainError, InvalidInput, NotFound
+from bot.services.errors import DomainError, InvalidInput
 from bot.services.search import (
     FIND_COUNT_CAP,
     FIND_MAX_WORDS,
@@ -33,6 +33,7 @@ from bot.services.search import (
     find_matches,
     keep_samples,
 )
+from bot.services.subjects import find_customer, next_ref
 from bot.services.unit import SYSTEM_ACTOR, ServiceContext, Tx
 from bot.services.usage import UsageSummary, usage_summary
 from storage.models import (
@@ -167,33 +168,12 @@ class Updated:
 
 
 # Statements on every card's path, built once (building one costs more than running it).
-_BY_NUMBER = select(Customer).where(Customer.number == bindparam("number"))
 _CONSENTS = (
     select(Consent.purpose, Consent.given_at, Consent.withdrawn_at)
     .where(Consent.customer_id == bindparam("customer_id"))
     .order_by(Consent.given_at.desc(), Consent.id.desc())
     .limit(20)
 )
-
-
-def find_customer(session: Session, ref: str) -> Customer:
-    """The customer a REF names: customer number, or business ID with or without the dash."""
-    text = ref.strip()
-    if _NUMBER.match(text):
-        customer = session.execute(_BY_NUMBER, {"number": int(text)}).scalar_one_or_none()
-    elif looks_like_business_id(text):
-        try:
-            business_id = canonical_business_id(text)
-        except InvalidBusinessId:
-            raise DomainError("error.ref_bad_business_id", ref=text) from None
-        customer = session.execute(
-            select(Customer).where(Customer.business_id == business_id)
-        ).scalar_one_or_none()
-    else:
-        raise DomainError("error.ref_invalid", ref=text)
-    if customer is None:
-        raise NotFound("error.customer_not_found", ref=text)
-    return customer
 
 
 class CustomerService:
@@ -326,8 +306,9 @@ class CustomerService:
             tx.audit("customer.history", customer.number)
             return History(number=customer.number, entries=entries, total=total)
 
-    def add_contact(self, actor: str, ref: str, raw: Mapping[str, str]) -> tuple[int, str]:
-        """Add a contact person to an organisation customer."""
+    def add_contact(self, actor: str, ref: str, raw: Mapping[str, str]) -> tuple[str, str]:
+        """Add a contact person to an organisation customer; their reference (`REF/cN`) and
+        name."""
         cleaned = clean_contact_fields(raw)
         if cleaned.errors:
             raise InvalidInput(cleaned.errors)
@@ -335,9 +316,9 @@ class CustomerService:
             tx.authorize("contact.add")
             customer = find_customer(tx.session, ref)
             _refuse_if_erased(customer)
-            name = add_contact_person(tx, customer, cleaned.values, source=Source.STAFF)
-            tx.audit("contact.add", customer.number)
-            return customer.number, name
+            contact = add_contact_person(tx, customer, cleaned.values, source=Source.STAFF)
+            tx.audit("contact.add", customer.number, detail=f"c{contact.ref}")
+            return contact_label(customer.number, contact.ref), contact.name
 
     def add_service_user(
         self,
@@ -348,8 +329,9 @@ class CustomerService:
         password: str | None = None,
         imported_hash: str | None = None,
         source: Source = Source.STAFF,
-    ) -> tuple[int, str]:
-        """Add a service user; a password is hashed at once, an imported hash kept as given."""
+    ) -> tuple[str, str]:
+        """Add a service user; a password is hashed at once, an imported hash kept as given.
+        Their reference (`REF/uN`) and username."""
         cleaned = clean_service_user_fields(raw)
         if cleaned.errors:
             raise InvalidInput(cleaned.errors)
@@ -369,6 +351,7 @@ class CustomerService:
             name = cleaned.values.get("name")
             user = ServiceUser(
                 customer_id=customer.id,
+                ref=next_ref(tx.session, ServiceUser, customer),
                 username=username,
                 name=name,
                 name_search=fold(name) if name else None,
@@ -389,8 +372,8 @@ class CustomerService:
                     customer.id, "service_user", user.id, "password", None, "(set)", source.value
                 )
             customer.updated_at = tx.now
-            tx.audit("service_user.add", customer.number)
-            return customer.number, username
+            tx.audit("service_user.add", customer.number, detail=f"u{user.ref}")
+            return user_label(customer.number, user.ref), username
 
     def verify_service_user_login(self, username: str, password: str) -> bool:
         """Check a service user's password; replace an outdated or legacy hash on success."""
@@ -434,11 +417,12 @@ class CustomerService:
 
 def add_contact_person(
     tx: Tx, customer: Customer, values: Mapping[str, str | None], *, source: Source
-) -> str:
-    """Insert one validated contact person and its history rows; returns the name."""
+) -> ContactPerson:
+    """Insert one validated contact person (the customer's next `REF/cN`) and its history."""
     name = values["name"] or ""
     contact = ContactPerson(
         customer_id=customer.id,
+        ref=next_ref(tx.session, ContactPerson, customer),
         name=name,
         name_search=fold(name),
         title=values.get("title"),
@@ -451,7 +435,7 @@ def add_contact_person(
     for key, value in values.items():
         tx.record_change(customer.id, "contact", contact.id, key, None, value, source.value)
     customer.updated_at = tx.now
-    return name
+    return contact
 
 
 def apply_opt_out(tx: Tx, customer: Customer, *, source: Source) -> None:

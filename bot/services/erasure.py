@@ -17,10 +17,11 @@ from sqlalchemy import Executable, delete, func, select, update
 from bot.domain import field_history
 from bot.domain.enums import CustomerStatus, RequestType
 from bot.domain.retention import INVOICE_RULE, retained_until
-from bot.services.customers import find_customer, history_entry_count
+from bot.services.customers import history_entry_count
 from bot.services.errors import DomainError
 from bot.services.faults import crash_point
 from bot.services.requests import add_event, linked_request, request_label
+from bot.services.subjects import find_customer
 from bot.services.unit import ServiceContext, Tx
 from storage import erasure_journal as journal
 from storage.models import (

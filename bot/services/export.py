@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from bot.domain import field_history
 from bot.domain.enums import RequestType
-from bot.services.customers import find_customer
 from bot.services.requests import add_event, linked_request, request_label
+from bot.services.subjects import find_customer
 from bot.services.unit import ServiceContext, Tx
 from storage.models import (
     BillingProfile,

@@ -23,8 +23,9 @@ from bot.domain.requests import (
     may_move,
 )
 from bot.domain.text import clip
-from bot.services.customers import apply_opt_out, find_customer
+from bot.services.customers import apply_opt_out
 from bot.services.errors import DomainError, NotFound
+from bot.services.subjects import find_customer
 from bot.services.unit import ServiceContext, Tx
 from storage.models import Customer, DataSubjectRequest, Notification, RequestEvent
 

@@ -34,7 +34,7 @@ def test_db_upgrade_brings_an_empty_database_to_head_once(tmp_path: Path) -> Non
     env = {"REGBOT_DATABASE_URL": f"sqlite:///{tmp_path}/new.db"}
     code, output = run(["db", "upgrade"], env)
     assert code == 0
-    assert "empty → 0004" in output
+    assert "empty → 0005" in output
     code, output = run(["db", "upgrade"], env)
     assert "already up to date" in output
 
